@@ -1,0 +1,106 @@
+package config
+
+import "fmt"
+
+// ApplyDefaults fills every unset field with its documented default for c.Environment. It is the only place
+// defaults live; validation runs after it and sees the effective configuration.
+func ApplyDefaults(c *Config) {
+	prod := c.Environment == Prod
+	dev := c.Environment == Dev
+	req := RequirementsFor(c.Environment)
+
+	n := &c.Network
+	if n.AZCount == 0 {
+		n.AZCount = req.MinAZs
+	}
+	if n.NATGateways == "" {
+		n.NATGateways = pick(dev, NATSingle, NATPerAZ)
+	}
+	if n.SubnetNewBits.Private == 0 {
+		n.SubnetNewBits.Private = 3
+	}
+	if n.SubnetNewBits.Public == 0 {
+		n.SubnetNewBits.Public = 6
+	}
+	if n.SubnetNewBits.Intra == 0 {
+		n.SubnetNewBits.Intra = 6
+	}
+	if n.FlowLogRetentionDays == 0 {
+		n.FlowLogRetentionDays = retentionDays(c.Environment)
+	}
+	if n.InterfaceEndpoints == nil {
+		n.InterfaceEndpoints = append([]string(nil), DefaultInterfaceEndpoints...)
+	}
+
+	cl := &c.Cluster
+	if cl.Name == "" {
+		cl.Name = fmt.Sprintf("platform-%s", c.Environment)
+	}
+	if cl.ServiceCIDR == "" {
+		cl.ServiceCIDR = "172.20.0.0/16"
+	}
+	if cl.LogTypes == nil {
+		cl.LogTypes = pick(prod, AllLogTypes, []string{"api", "audit", "authenticator"})
+	}
+	if cl.LogRetentionDays == 0 {
+		cl.LogRetentionDays = retentionDays(c.Environment)
+	}
+	if cl.KMSDeletionWindowDays == 0 {
+		cl.KMSDeletionWindowDays = pick(dev, 7, 30)
+	}
+	sys := &cl.SystemNodeGroup
+	if sys.InstanceTypes == nil {
+		sys.InstanceTypes = []string{"m6i.large"}
+	}
+	if sys.MinSize == nil {
+		sys.MinSize = intp(pick(prod, 3, 2))
+	}
+	if sys.MaxSize == nil {
+		sys.MaxSize = intp(pick(prod, 6, 4))
+	}
+	if sys.DesiredSize == nil {
+		sys.DesiredSize = intp(*sys.MinSize)
+	}
+	if sys.DiskSizeGiB == 0 {
+		sys.DiskSizeGiB = 50
+	}
+
+	for key, p := range c.GPUPools {
+		if p.AMIType == "" {
+			p.AMIType = "AL2023_x86_64_NVIDIA"
+		}
+		if p.CapacityType == "" {
+			p.CapacityType = pick(dev, "SPOT", "ON_DEMAND")
+		}
+		if p.MinSize == nil {
+			p.MinSize = intp(0)
+		}
+		if p.DesiredSize == nil {
+			p.DesiredSize = intp(*p.MinSize)
+		}
+		if p.DiskSizeGiB == 0 {
+			p.DiskSizeGiB = 200
+		}
+		c.GPUPools[key] = p
+	}
+}
+
+func retentionDays(env Environment) int {
+	switch env {
+	case Dev:
+		return 30
+	case Staging:
+		return 90
+	default:
+		return 365
+	}
+}
+
+func pick[T any](cond bool, a, b T) T {
+	if cond {
+		return a
+	}
+	return b
+}
+
+func intp(v int) *int { return &v }

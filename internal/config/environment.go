@@ -1,0 +1,53 @@
+package config
+
+// Requirements are the invariants an environment imposes on its configuration. They are the single source
+// for validation here and are mirrored (not imported) by the policy pack, which checks the resulting resources.
+type Requirements struct {
+	// MinAZs is the fewest availability zones the VPC may span.
+	MinAZs int
+	// NATPerAZ requires one NAT gateway per AZ so an AZ outage does not cut egress for the others.
+	NATPerAZ bool
+	// PrivateEndpointOnly forbids the public API endpoint.
+	PrivateEndpointOnly bool
+	// RequiredLogTypes must all be enabled on the control plane.
+	RequiredLogTypes []string
+	// MinKMSDeletionWindowDays is the shortest deletion window for customer-managed keys.
+	MinKMSDeletionWindowDays int
+	// MinSystemNodes is the smallest system node group (HA for CoreDNS and controllers).
+	MinSystemNodes int
+}
+
+// AllLogTypes are the five EKS control-plane log types.
+var AllLogTypes = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+
+// RequirementsFor returns the requirements of env. Unknown environments get prod's, the strictest.
+func RequirementsFor(env Environment) Requirements {
+	switch env {
+	case Dev:
+		return Requirements{MinAZs: 2, RequiredLogTypes: []string{"api", "audit"}, MinKMSDeletionWindowDays: 7, MinSystemNodes: 1}
+	case Staging:
+		return Requirements{MinAZs: 2, RequiredLogTypes: []string{"api", "audit", "authenticator"}, MinKMSDeletionWindowDays: 30, MinSystemNodes: 2}
+	default:
+		return Requirements{MinAZs: 3, NATPerAZ: true, PrivateEndpointOnly: true, RequiredLogTypes: AllLogTypes, MinKMSDeletionWindowDays: 30, MinSystemNodes: 3}
+	}
+}
+
+// SupportedKubernetesVersions are the EKS versions this platform is tested against. Adding one is a
+// deliberate change: bump the add-on versions in the stack files with it.
+var SupportedKubernetesVersions = []string{"1.32", "1.33", "1.34"}
+
+// ManagedAddons are the EKS managed add-ons every cluster gets, in install order.
+var ManagedAddons = []string{"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
+
+// DefaultInterfaceEndpoints let private nodes reach AWS APIs without NAT egress.
+var DefaultInterfaceEndpoints = []string{
+	"autoscaling", "ec2", "ecr.api", "ecr.dkr", "eks-auth", "elasticloadbalancing", "kms", "logs", "ssm", "sts",
+}
+
+// nvidiaX86Families are the EC2 instance families with NVIDIA GPUs on x86_64, the ones the
+// AL2023_x86_64_NVIDIA AMI can drive. The EC2 API enum lists instance types but not their accelerators, so
+// this list is ours; g4ad (AMD) and g5g (Arm) are deliberately absent.
+var nvidiaX86Families = map[string]bool{
+	"g4dn": true, "g5": true, "g6": true, "g6e": true, "g6f": true, "gr6": true, "gr6f": true,
+	"p3": true, "p3dn": true, "p4d": true, "p4de": true, "p5": true, "p5e": true, "p5en": true, "p6-b200": true,
+}
