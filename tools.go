@@ -18,9 +18,7 @@ import (
 	_ "github.com/pulumi/pulumi-vault/sdk/v6/go/vault"
 	_ "github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	_ "github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
-	_ "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	_ "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	_ "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	_ "github.com/stretchr/testify/require"
 )
-
-
