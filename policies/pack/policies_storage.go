@@ -1,0 +1,257 @@
+package pack
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// S3 and CloudWatch Logs policies.
+
+func init() {
+	register(
+		&Policy{
+			ID:          "s3-public-access-block",
+			Description: "Every S3 bucket has a public access block with all four settings on.",
+			Group:       "Storage and logs",
+			Types:       []string{tBucketV2, tBucket, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"},
+			Stack:       true,
+			Levels:      levels(Mandatory, Mandatory, Mandatory),
+			Fix:         "add aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets true.",
+			checkStack:  checkS3PublicAccessBlock,
+		},
+		&Policy{
+			ID:          "s3-encryption",
+			Description: "Every S3 bucket has default encryption with KMS (aws:kms or aws:kms:dsse).",
+			Group:       "Storage and logs",
+			Types:       []string{tBucketV2, tBucket, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"},
+			Stack:       true,
+			Levels:      levels(Mandatory, Mandatory, Mandatory),
+			Fix:         "add aws:s3/bucketServerSideEncryptionConfigurationV2 with rules[].applyServerSideEncryptionByDefault {sseAlgorithm: \"aws:kms\", kmsMasterKeyId}.",
+			checkStack:  checkS3Encryption,
+		},
+		&Policy{
+			ID:          "s3-tls-only",
+			Description: "Every S3 bucket policy denies requests that do not use TLS (aws:SecureTransport = false).",
+			Group:       "Storage and logs",
+			Types:       []string{tBucketV2, tBucket, "aws:s3/bucketPolicy:BucketPolicy"},
+			Stack:       true,
+			Levels:      levels(Advisory, Mandatory, Mandatory),
+			Fix:         "add a bucket policy statement {Effect: Deny, Principal: \"*\", Action: \"s3:*\", Condition: {Bool: {\"aws:SecureTransport\": \"false\"}}}.",
+			checkStack:  checkS3TLSOnly,
+		},
+		&Policy{
+			ID:          "log-group-retention",
+			Description: "CloudWatch log groups expire their data (retentionInDays set, at least minDays).",
+			Group:       "Storage and logs",
+			Types:       []string{tLogGroup},
+			Levels:      levels(Advisory, Mandatory, Mandatory),
+			Params: []Param{{
+				Name: "minDays", Type: IntParam, Description: "Smallest allowed retentionInDays.",
+				Default: perEnv(1, 30, 90),
+			}},
+			Fix:   "set retentionInDays (e.g. 30 in dev, 90 in staging, 365 in prod).",
+			check: checkLogRetention,
+		},
+		&Policy{
+			ID:          "log-group-kms",
+			Description: "CloudWatch log groups are encrypted with a customer-managed KMS key.",
+			Group:       "Storage and logs",
+			Types:       []string{tLogGroup},
+			Levels:      levels(Advisory, Mandatory, Mandatory),
+			Fix:         "set kmsKeyId to a key whose policy allows logs.<region>.amazonaws.com.",
+			check:       checkLogKMS,
+		},
+	)
+}
+
+// bucketsAndChildren pairs each bucket with the resources of childType that refer to it through prop.
+func bucketChildren(c *checker, rs []Resource, bucket Resource, childType, prop string) (children []Resource, decided bool) {
+	decided = true
+	for _, ch := range ofType(rs, childType) {
+		yes, ok := linked(ch, prop, bucket)
+		if !ok {
+			decided = false
+			continue
+		}
+		if yes {
+			children = append(children, ch)
+		}
+	}
+	return children, decided
+}
+
+func checkS3PublicAccessBlock(c *checker, rs []Resource) {
+	for _, b := range ofType(rs, tBucketV2, tBucket) {
+		pabs, decided := bucketChildren(c, rs, b, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "bucket")
+		if len(pabs) == 0 {
+			if decided {
+				c.failOn(b, "no aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock refers to this bucket")
+			} else {
+				c.unknownOn(b, "public access block bucket")
+			}
+			continue
+		}
+		for _, p := range pabs {
+			for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+				v := lookup(p.Properties, k)
+				if v.p == unknown {
+					c.unknownOn(p, k)
+					continue
+				}
+				if on, ok := v.boolean(); !ok || !on {
+					c.failOn(p, "%s is %s; all four public access settings must be true", k, v.show())
+				}
+			}
+		}
+	}
+}
+
+func kmsAlgorithm(alg string) bool { return alg == "aws:kms" || alg == "aws:kms:dsse" }
+
+// inlineSSE reads the legacy inline encryption block of a bucket: serverSideEncryptionConfiguration (Bucket) or
+// serverSideEncryptionConfigurations (BucketV2).
+func inlineSSE(b Resource) (alg string, present bool) {
+	for _, path := range []string{"serverSideEncryptionConfiguration.rule.applyServerSideEncryptionByDefault.sseAlgorithm"} {
+		if s, ok := lookup(b.Properties, path).str(); ok {
+			return s, true
+		}
+	}
+	list, _ := lookup(b.Properties, "serverSideEncryptionConfigurations").items()
+	for _, cfg := range list {
+		rules, _ := cfg.field("rules").items()
+		for _, r := range rules {
+			defs, _ := r.field("applyServerSideEncryptionByDefaults").items()
+			for _, d := range defs {
+				if s, ok := d.field("sseAlgorithm").str(); ok {
+					return s, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+func checkS3Encryption(c *checker, rs []Resource) {
+	for _, b := range ofType(rs, tBucketV2, tBucket) {
+		if alg, ok := inlineSSE(b); ok {
+			if !kmsAlgorithm(alg) {
+				c.failOn(b, "inline server-side encryption uses %q; use aws:kms with the platform key", alg)
+			}
+			continue
+		}
+		cfgs, decided := bucketChildren(c, rs, b, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "bucket")
+		if len(cfgs) == 0 {
+			if decided {
+				c.failOn(b, "no server-side encryption configuration refers to this bucket, so objects get only SSE-S3 defaults")
+			} else {
+				c.unknownOn(b, "encryption configuration bucket")
+			}
+			continue
+		}
+		for _, cfg := range cfgs {
+			rules := lookup(cfg.Properties, "rules")
+			if rules.p == unknown {
+				c.unknownOn(cfg, "rules")
+				continue
+			}
+			elems, _ := rules.items()
+			ok := false
+			for _, r := range elems {
+				alg := r.field("applyServerSideEncryptionByDefault.sseAlgorithm")
+				if alg.p == unknown {
+					c.unknownOn(cfg, "rules[].applyServerSideEncryptionByDefault.sseAlgorithm")
+					ok = true
+					break
+				}
+				if s, isStr := alg.str(); isStr && kmsAlgorithm(s) {
+					ok = true
+				}
+			}
+			if !ok {
+				c.failOn(cfg, "rules set no aws:kms default encryption (rules: %s)", rules.show())
+			}
+		}
+	}
+}
+
+// denyInsecureTransport reports a Deny statement conditioned on aws:SecureTransport = false.
+func denyInsecureTransport(doc policyDoc) bool {
+	for _, st := range doc.Statement {
+		if st.Effect != "Deny" {
+			continue
+		}
+		for op, conds := range st.Condition {
+			if op != "Bool" {
+				continue
+			}
+			for k, raw := range conds {
+				var v stringOrList
+				if strings.EqualFold(k, "aws:SecureTransport") && json.Unmarshal(raw, &v) == nil && contains(v, "false") {
+					return true
+				}
+				var b bool
+				if strings.EqualFold(k, "aws:SecureTransport") && json.Unmarshal(raw, &b) == nil && !b {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func checkS3TLSOnly(c *checker, rs []Resource) {
+	for _, b := range ofType(rs, tBucketV2, tBucket) {
+		docs := []value{lookup(b.Properties, "policy")}
+		pols, decided := bucketChildren(c, rs, b, "aws:s3/bucketPolicy:BucketPolicy", "bucket")
+		for _, p := range pols {
+			docs = append(docs, lookup(p.Properties, "policy"))
+		}
+		found, unknownDoc := false, false
+		for _, d := range docs {
+			if d.p == unknown {
+				unknownDoc = true
+				continue
+			}
+			s, ok := d.str()
+			if !ok {
+				continue
+			}
+			var doc policyDoc
+			if json.Unmarshal([]byte(s), &doc) == nil && denyInsecureTransport(doc) {
+				found = true
+			}
+		}
+		switch {
+		case found:
+		case unknownDoc || !decided:
+			c.unknownOn(b, "bucket policy")
+		default:
+			c.failOn(b, "no bucket policy denies aws:SecureTransport=false, so plain-HTTP requests are accepted")
+		}
+	}
+}
+
+func checkLogRetention(c *checker, r Resource) {
+	v := c.get("retentionInDays")
+	if !c.requireKnown("retentionInDays", v) {
+		return
+	}
+	n, ok := v.number()
+	if !ok || n == 0 {
+		c.fail("retentionInDays is %s, so logs are kept (and billed) forever", v.show())
+		return
+	}
+	if want := c.intParam("minDays"); int(n) < want {
+		c.fail("retentionInDays is %s; %s keeps logs at least %d days for incident review", v.show(), c.env, want)
+	}
+}
+
+func checkLogKMS(c *checker, r Resource) {
+	v := c.get("kmsKeyId")
+	if !c.requireKnown("kmsKeyId", v) {
+		return
+	}
+	if s, ok := v.str(); !ok || s == "" {
+		c.fail("kmsKeyId is %s, so logs are encrypted only with the service-owned key", v.show())
+	}
+}
