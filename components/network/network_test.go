@@ -1,0 +1,119 @@
+package network
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/platform-team/platform/internal/mockgraph"
+	"github.com/platform-team/platform/internal/subnets"
+	"github.com/platform-team/platform/internal/tags"
+)
+
+func build(args NetworkArgs) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		p, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("eu-west-1")})
+		if err != nil {
+			return err
+		}
+		_, err = NewNetwork(ctx, "net", &args, pulumi.Provider(p))
+		return err
+	}
+}
+
+func args(azs int, nat string) NetworkArgs {
+	return NetworkArgs{
+		CIDR: "10.10.0.0/16", AZCount: azs, NATGateways: nat,
+		NewBits:              map[subnets.Tier]int{subnets.Private: 3, subnets.Public: 6, subnets.Intra: 6},
+		FlowLogRetentionDays: 30, InterfaceEndpoints: []string{"sts", "ecr.api"},
+		ClusterName: "platform-dev", Tags: tags.New("dev", "team", "cc", nil),
+	}
+}
+
+func TestSubnetsSpanEachAZWithTheTagsEKSDiscovers(t *testing.T) {
+	g, _, err := mockgraph.Run(t, build(args(3, NATPerAZ)), mockgraph.Options{})
+	require.NoError(t, err)
+
+	sns := g.OfType("aws:ec2/subnet:Subnet")
+	require.Len(t, sns, 9, "three tiers in three AZs")
+	zones := map[string]int{}
+	for _, s := range sns {
+		zones[s.Inputs["availabilityZone"].StringValue()]++
+		tg := s.Inputs["tags"].ObjectValue()
+		assert.Equal(t, "shared", tg["kubernetes.io/cluster/platform-dev"].StringValue(), s.Name)
+		assert.False(t, s.Inputs["mapPublicIpOnLaunch"].BoolValue(), "%s must not hand out public IPs", s.Name)
+		switch tg["platform.io/tier"].StringValue() {
+		case "public":
+			assert.Equal(t, "1", tg["kubernetes.io/role/elb"].StringValue())
+		case "private":
+			assert.Equal(t, "1", tg["kubernetes.io/role/internal-elb"].StringValue())
+		}
+	}
+	assert.Equal(t, map[string]int{"eu-west-1a": 3, "eu-west-1b": 3, "eu-west-1c": 3}, zones)
+	assert.Equal(t, "10.10.0.0/19", g.Named(t, "aws:ec2/subnet:Subnet", "net-private-a").Inputs["cidrBlock"].StringValue())
+	assert.Equal(t, "eu-west-1c", g.Named(t, "aws:ec2/subnet:Subnet", "net-intra-c").Inputs["availabilityZone"].StringValue())
+}
+
+func TestNATStrategy(t *testing.T) {
+	for _, tc := range []struct {
+		nat  string
+		want int
+	}{{NATSingle, 1}, {NATPerAZ, 3}} {
+		g, _, err := mockgraph.Run(t, build(args(3, tc.nat)), mockgraph.Options{})
+		require.NoError(t, err)
+		assert.Len(t, g.OfType("aws:ec2/natGateway:NatGateway"), tc.want, tc.nat)
+		assert.Len(t, g.OfType("aws:ec2/routeTable:RouteTable"), 3+2, "a private table per AZ, one public, one intra")
+	}
+}
+
+func TestFlowLogsAreEncryptedAndBounded(t *testing.T) {
+	g, _, err := mockgraph.Run(t, build(args(2, NATSingle)), mockgraph.Options{})
+	require.NoError(t, err)
+	fl := g.Only(t, "aws:ec2/flowLog:FlowLog")
+	assert.Equal(t, "ALL", fl.Inputs["trafficType"].StringValue())
+	lg := g.Only(t, "aws:cloudwatch/logGroup:LogGroup")
+	assert.Equal(t, 30.0, lg.Inputs["retentionInDays"].NumberValue())
+	assert.True(t, lg.Inputs["kmsKeyId"].IsString() && lg.Inputs["kmsKeyId"].StringValue() != "", "log group must name its KMS key")
+	key := g.Only(t, "aws:kms/key:Key")
+	assert.True(t, key.Inputs["enableKeyRotation"].BoolValue())
+	assert.Contains(t, key.Inputs["policy"].StringValue(), "logs.eu-west-1.amazonaws.com")
+}
+
+func TestDefaultSecurityGroupHasNoRulesAndEndpointsArePrivate(t *testing.T) {
+	g, _, err := mockgraph.Run(t, build(args(2, NATSingle)), mockgraph.Options{})
+	require.NoError(t, err)
+	dsg := g.Only(t, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+	for _, k := range []resource.PropertyKey{"ingress", "egress"} {
+		v, ok := dsg.Inputs[k]
+		require.True(t, ok && v.IsArray(), "%s must be set explicitly to no rules", k)
+		assert.Empty(t, v.ArrayValue(), k)
+	}
+
+	services := map[string]string{}
+	for _, e := range g.OfType("aws:ec2/vpcEndpoint:VpcEndpoint") {
+		services[e.Inputs["serviceName"].StringValue()] = e.Inputs["vpcEndpointType"].StringValue()
+	}
+	assert.Equal(t, map[string]string{
+		"com.amazonaws.eu-west-1.s3": "Gateway", "com.amazonaws.eu-west-1.sts": "Interface", "com.amazonaws.eu-west-1.ecr.api": "Interface",
+	}, services)
+}
+
+func TestEveryChildIsParentedAndUsesTheExplicitProvider(t *testing.T) {
+	g, _, err := mockgraph.Run(t, build(args(2, NATSingle)), mockgraph.Options{})
+	require.NoError(t, err)
+	comp := g.Only(t, Type)
+	for _, r := range g.Custom() {
+		assert.Equal(t, comp.URN, r.Parent, "%s %s must be a child of the network component", r.Type, r.Name)
+		assert.Contains(t, r.Provider, "pulumi:providers:aws::aws::", "%s %s must use the explicit provider", r.Type, r.Name)
+	}
+}
+
+func TestTooFewZonesInTheRegionFailsClearly(t *testing.T) {
+	_, _, err := mockgraph.Run(t, build(args(6, NATPerAZ)), mockgraph.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "azCount is 6 but the region offers only 4")
+}
