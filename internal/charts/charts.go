@@ -1,0 +1,83 @@
+// Package charts is the one catalogue of Helm charts the platform installs: for each chart, the official
+// repository URL, the chart name and the exact version. Nothing else in the program names a chart version;
+// an upgrade is a one-line change here plus the matching known-keys file (see knownkeys.go).
+//
+// It does not install anything and imports nothing from Pulumi, so every component test can link it cheaply.
+package charts
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Chart identifies one chart release to install.
+type Chart struct {
+	// Name is the catalogue key (stable; also used to name the known-keys file).
+	Name string
+	// Repo is the chart repository URL (official upstream repositories only).
+	Repo string
+	// Chart is the chart's name inside Repo.
+	Chart string
+	// Version is the exact chart version (never a range).
+	Version string
+}
+
+// Catalogue keys. Components look charts up by these names.
+const (
+	IstioBase            = "istio-base"
+	Istiod               = "istiod"
+	IstioGateway         = "istio-gateway"
+	NvidiaDevicePlugin   = "nvidia-device-plugin"
+	DCGMExporter         = "dcgm-exporter"
+	ClusterAutoscaler    = "cluster-autoscaler"
+	KEDA                 = "keda"
+	KubePrometheusStack  = "kube-prometheus-stack"
+	Loki                 = "loki"
+	Tempo                = "tempo"
+	OpenTelemetryCollect = "opentelemetry-collector"
+	Vault                = "vault"
+	ExternalSecrets      = "external-secrets"
+)
+
+// istioVersion is shared by the three Istio charts: base, istiod and gateway must move together.
+const istioVersion = "1.27.3"
+
+var catalogue = map[string]Chart{
+	IstioBase:          {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "base", Version: istioVersion},
+	Istiod:             {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "istiod", Version: istioVersion},
+	IstioGateway:       {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "gateway", Version: istioVersion},
+	NvidiaDevicePlugin: {Repo: "https://nvidia.github.io/k8s-device-plugin", Chart: "nvidia-device-plugin", Version: "0.17.1"},
+	DCGMExporter:       {Repo: "https://nvidia.github.io/dcgm-exporter/helm-charts", Chart: "dcgm-exporter", Version: "4.1.1"},
+	ClusterAutoscaler:  {Repo: "https://kubernetes.github.io/autoscaler", Chart: "cluster-autoscaler", Version: "9.46.6"},
+	KEDA:               {Repo: "https://kedacore.github.io/charts", Chart: "keda", Version: "2.17.2"},
+}
+
+// Lookup returns the catalogue entry for name.
+func Lookup(name string) (Chart, error) {
+	c, ok := catalogue[name]
+	if !ok {
+		return Chart{}, fmt.Errorf("chart %q is not in the catalogue (known: %v)", name, Names())
+	}
+	c.Name = name
+	return c, nil
+}
+
+// Names lists the catalogue keys in sorted order.
+func Names() []string {
+	names := make([]string, 0, len(catalogue))
+	for n := range catalogue {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// All returns every catalogue entry, sorted by name.
+func All() []Chart {
+	out := make([]Chart, 0, len(catalogue))
+	for _, n := range Names() {
+		c, _ := Lookup(n)
+		out = append(out, c)
+	}
+	return out
+}
