@@ -1,0 +1,170 @@
+package mesh
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/require"
+
+	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/charts/chartstest"
+	"github.com/platform-team/platform/internal/mockgraph"
+)
+
+func run(t *testing.T, args Args, preview bool) (mockgraph.Graph, error) {
+	t.Helper()
+	g, _, err := mockgraph.Run(t, func(ctx *pulumi.Context) error {
+		ap, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("eu-west-1")})
+		if err != nil {
+			return err
+		}
+		kp, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})
+		if err != nil {
+			return err
+		}
+		args.AWSProvider, args.KubeProvider = ap, kp
+		if args.NodeSecurityGroupId == nil {
+			if preview {
+				args.NodeSecurityGroupId = pulumi.UnsafeUnknownOutput(nil).ApplyT(func(any) string { return "" }).(pulumi.StringOutput)
+			} else {
+				args.NodeSecurityGroupId = pulumi.String("sg-0123456789abcdef0")
+			}
+		}
+		_, err = NewMesh(ctx, "dev-mesh", &args)
+		return err
+	}, mockgraph.Options{Preview: preview})
+	return g, err
+}
+
+func TestChartsFromCatalogueWithVerifiedKeys(t *testing.T) {
+	g, err := run(t, Args{TracingService: "otel-collector.observability.svc.cluster.local"}, false)
+	require.NoError(t, err)
+	for key, chart := range map[string]string{"base": charts.IstioBase, "istiod": charts.Istiod, "gateway": charts.IstioGateway} {
+		r := g.ByName(t, "dev-mesh-"+key)
+		chartstest.AssertCatalogue(t, r.Type, r.Inputs, chart)
+		chartstest.AssertKnownKeys(t, chart, chartstest.Values(t, r.Inputs))
+		require.NotEmpty(t, r.Provider)
+	}
+}
+
+func TestRevisionedControlPlane(t *testing.T) {
+	g, err := run(t, Args{}, false)
+	require.NoError(t, err)
+	c, _ := charts.Lookup(charts.Istiod)
+	require.Equal(t, "1-27-3", DefaultRevisionFor(c.Version))
+	istiod := chartstest.Values(t, g.ByName(t, "dev-mesh-istiod").Inputs)
+	require.Equal(t, DefaultRevisionFor(c.Version), istiod["revision"])
+	require.Equal(t, []any{"stable"}, istiod["revisionTags"])
+	gw := chartstest.Values(t, g.ByName(t, "dev-mesh-gateway").Inputs)
+	require.Equal(t, istiod["revision"], gw["revision"])
+	base := chartstest.Values(t, g.ByName(t, "dev-mesh-base").Inputs)
+	require.Equal(t, istiod["revision"], base["defaultRevision"])
+}
+
+func TestStrictMTLSMeshWide(t *testing.T) {
+	g, err := run(t, Args{}, false)
+	require.NoError(t, err)
+	var found bool
+	for _, r := range g.OfType("kubernetes:security.istio.io/v1:PeerAuthentication") {
+		md := r.Inputs["metadata"].ObjectValue()
+		if md["namespace"].StringValue() == SystemNamespace && md["name"].StringValue() == "default" {
+			found = true
+			mode := r.Inputs["spec"].ObjectValue()["mtls"].ObjectValue()["mode"].StringValue()
+			require.Equal(t, "STRICT", mode)
+			_, hasSelector := r.Inputs["spec"].ObjectValue()["selector"]
+			require.False(t, hasSelector, "mesh-wide policy must not have a selector")
+		}
+	}
+	require.True(t, found, "mesh-wide PeerAuthentication in istio-system missing")
+}
+
+func TestControlPlaneCanReachIstiod(t *testing.T) {
+	g, err := run(t, Args{}, false)
+	require.NoError(t, err)
+	ports := map[float64]bool{}
+	for _, r := range g.OfType("aws:ec2/securityGroupRule:SecurityGroupRule") {
+		require.Equal(t, "ingress", r.Inputs["type"].StringValue())
+		require.Equal(t, "sg-0123456789abcdef0", r.Inputs["securityGroupId"].StringValue())
+		require.Equal(t, r.Inputs["fromPort"].NumberValue(), r.Inputs["toPort"].NumberValue())
+		require.True(t, r.Inputs["self"].BoolValue(), "source defaults to the shared cluster security group")
+		require.NotEmpty(t, r.Provider)
+		ports[r.Inputs["fromPort"].NumberValue()] = true
+	}
+	require.Equal(t, map[float64]bool{15017: true, 15012: true}, ports)
+}
+
+func TestExplicitControlPlaneSource(t *testing.T) {
+	g, err := run(t, Args{ControlPlaneSecurityGroupId: pulumi.String("sg-cp")}, false)
+	require.NoError(t, err)
+	for _, r := range g.OfType("aws:ec2/securityGroupRule:SecurityGroupRule") {
+		require.Equal(t, "sg-cp", r.Inputs["sourceSecurityGroupId"].StringValue())
+	}
+}
+
+func TestGatewayNLBScheme(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		args         Args
+		wantInternal bool
+	}{
+		{"internal by default", Args{}, true},
+		{"internet-facing with source ranges", Args{InternetFacing: true, LoadBalancerSourceRanges: []string{"203.0.113.0/24"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := run(t, tc.args, false)
+			require.NoError(t, err)
+			v := chartstest.Values(t, g.ByName(t, "dev-mesh-gateway").Inputs)
+			ann := chartstest.Lookup(v, "service", "annotations").(map[string]any)
+			require.Equal(t, "nlb", ann["service.beta.kubernetes.io/aws-load-balancer-type"])
+			_, internal := ann["service.beta.kubernetes.io/aws-load-balancer-internal"]
+			require.Equal(t, tc.wantInternal, internal)
+		})
+	}
+}
+
+func TestTracingToCollector(t *testing.T) {
+	g, err := run(t, Args{TracingService: "otel.observability.svc.cluster.local", TracingSamplingPercent: 5}, false)
+	require.NoError(t, err)
+	v := chartstest.Values(t, g.ByName(t, "dev-mesh-istiod").Inputs)
+	providers := chartstest.Lookup(v, "meshConfig", "extensionProviders").([]any)
+	otel := providers[0].(map[string]any)["opentelemetry"].(map[string]any)
+	require.Equal(t, "otel.observability.svc.cluster.local", otel["service"])
+	require.EqualValues(t, 4317, otel["port"])
+	tel := g.Only(t, "kubernetes:telemetry.istio.io/v1:Telemetry")
+	tr := tel.Inputs["spec"].ObjectValue()["tracing"].ArrayValue()[0].ObjectValue()
+	require.EqualValues(t, 5, tr["randomSamplingPercentage"].NumberValue())
+}
+
+func TestNamespacesCarryPSALabels(t *testing.T) {
+	g, err := run(t, Args{}, false)
+	require.NoError(t, err)
+	nss := g.OfType("kubernetes:core/v1:Namespace")
+	require.Len(t, nss, 2)
+	for _, ns := range nss {
+		labels := ns.Inputs["metadata"].ObjectValue()["labels"].ObjectValue()
+		require.Equal(t, "baseline", labels["pod-security.kubernetes.io/enforce"].StringValue())
+		require.Equal(t, "restricted", labels["pod-security.kubernetes.io/warn"].StringValue())
+	}
+}
+
+func TestEvaluatesWithUnknownClusterOutputs(t *testing.T) {
+	g, err := run(t, Args{}, true)
+	require.NoError(t, err)
+	require.Len(t, g.OfType("aws:ec2/securityGroupRule:SecurityGroupRule"), 2)
+	require.Len(t, g.OfType(chartstest.ChartV4), 3)
+}
+
+func TestValidationReportsEveryProblem(t *testing.T) {
+	a := Args{Istiod: Replicas{Min: 3, Max: 1}, InternetFacing: true, TracingSamplingPercent: 150}
+	a.applyDefaults()
+	err := ValidateArgs(&a)
+	for _, want := range []string{"awsProvider is required", "kubeProvider is required", "nodeSecurityGroupId is required",
+		"istiod replicas: need 1 <= min (3) <= max (1)", "loadBalancerSourceRanges is required", "tracingSamplingPercent 150"} {
+		require.ErrorContains(t, err, want)
+	}
+	a = Args{InternetFacing: true, LoadBalancerSourceRanges: []string{"0.0.0.0/0"}}
+	a.applyDefaults()
+	require.ErrorContains(t, ValidateArgs(&a), "0.0.0.0/0 opens the gateway to the internet")
+}
