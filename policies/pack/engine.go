@@ -124,6 +124,14 @@ func (s *Session) Analyze(r Resource) ([]Diagnostic, []Undecided) {
 
 // AnalyzeStack runs the stack policies over every resource of the stack (their state: outputs).
 func (s *Session) AnalyzeStack(rs []Resource) ([]Diagnostic, []Undecided) {
+	states := make([]Resource, len(rs))
+	for i, r := range rs {
+		if r.Outputs != nil {
+			r.Properties = r.Outputs
+		}
+		states[i] = r
+	}
+	rs = states
 	var diags []Diagnostic
 	var und []Undecided
 	for _, p := range Policies() {

@@ -158,7 +158,7 @@ func checkEndpointRestricted(c *checker, r Resource) {
 	}
 	for _, cidr := range list {
 		if isWorld(cidr) {
-			c.fail("%s contains %q: the public API endpoint is open to the internet", cidrPath, cidr)
+			c.fail("%s contains %s: the public API endpoint is open to the internet", cidrPath, redact(cidrs.secret, cidr))
 			return
 		}
 	}

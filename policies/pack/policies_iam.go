@@ -266,7 +266,8 @@ func checkTrustWildcard(c *checker, r Resource) {
 var serviceAccountSub = regexp.MustCompile(`^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
 
 func checkIRSAScoped(c *checker, r Resource) {
-	doc, ok := parseDoc(c, "assumeRolePolicy", c.get("assumeRolePolicy"))
+	trust := c.get("assumeRolePolicy")
+	doc, ok := parseDoc(c, "assumeRolePolicy", trust)
 	if !ok {
 		return
 	}
@@ -301,7 +302,7 @@ func checkIRSAScoped(c *checker, r Resource) {
 					if op == "StringEquals" && serviceAccountSub.MatchString(v) {
 						subs = append(subs, v)
 					} else {
-						c.fail("assumeRolePolicy Statement[%d] Condition %s %s = %q does not pin exactly one service account", i, op, k, v)
+						c.fail("assumeRolePolicy Statement[%d] Condition %s %s = %s does not pin exactly one service account", i, op, k, redact(trust.secret, v))
 					}
 				}
 			}
@@ -364,7 +365,7 @@ func checkNoAdminAttachment(c *checker, r Resource) {
 		list, _ := v.strings()
 		for _, a := range list {
 			if adminPolicyARN.MatchString(a) {
-				c.fail("managedPolicyArns includes %q", a)
+				c.fail("managedPolicyArns includes %s", redact(v.secret, a))
 			}
 		}
 		return
@@ -381,6 +382,9 @@ func checkNoAdminAttachment(c *checker, r Resource) {
 func checkProviderCredentials(c *checker, r Resource) {
 	if r.Type == tVaultProvider {
 		v := c.get("token")
+		if !c.requireKnown("token", v) {
+			return
+		}
 		if v.p == known && !v.secret {
 			c.fail("token is set in plaintext; it ends up readable in the state file")
 		}

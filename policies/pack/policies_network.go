@@ -145,7 +145,7 @@ func isPublicSubnet(s Resource, tag string) (public bool, decided bool) {
 	if tags.p == unknown || mp.p == unknown {
 		return false, false
 	}
-	if t, ok := tags.field(tag).str(); ok && t == "1" {
+	if t, ok := tags.key(tag).str(); ok && t == "1" {
 		return true, true
 	}
 	if b, ok := mp.boolean(); ok && b {
@@ -344,7 +344,7 @@ func checkWorldOpenPorts(c *checker, r Resource) {
 	}
 	ports := c.intsParam("ports")
 	for _, rl := range rules {
-		world, decided := "", true
+		world, decided, secretCIDR := "", true, false
 		for _, cv := range rl.cidrs {
 			if cv.p == unknown {
 				decided = false
@@ -358,7 +358,7 @@ func checkWorldOpenPorts(c *checker, r Resource) {
 			}
 			for _, cidr := range list {
 				if isWorld(cidr) {
-					world = cidr
+					world, secretCIDR = cidr, cv.secret
 				}
 			}
 		}
@@ -383,7 +383,11 @@ func checkWorldOpenPorts(c *checker, r Resource) {
 			}
 		}
 		if len(open) > 0 {
-			c.fail("%s admits %s to port(s) %s (protocol %s, ports %s-%s)", rl.path, world, strings.Join(open, ", "),
+			shown := world
+			if secretCIDR {
+				shown = "[secret]"
+			}
+			c.fail("%s admits %s to port(s) %s (protocol %s, ports %s-%s)", rl.path, shown, strings.Join(open, ", "),
 				rl.protocol.show(), rl.from.show(), rl.to.show())
 		}
 	}

@@ -265,7 +265,7 @@ func checkNoPublicIP(c *checker, r Resource) {
 			return
 		}
 		key := c.param("publicSubnetTag").(string)
-		if t, ok := tags.field(key).str(); ok && t == "1" {
+		if t, ok := tags.key(key).str(); ok && t == "1" {
 			return // a public subnet: load balancers and NAT gateways live here
 		}
 		c.fail("mapPublicIpOnLaunch is true but the subnet is not tagged %s=1 as public, so instances launched here get public IPs", key)

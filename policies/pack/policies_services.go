@@ -326,7 +326,7 @@ func checkNoLatest(c *checker, r Resource) {
 				continue
 			}
 			if p := imageProblem(s); p != "" {
-				c.fail("%s[%d].image %q %s", path, i, s, p)
+				c.fail("%s[%d].image %s %s", path, i, redact(img.secret, s), p)
 			}
 		}
 	}

@@ -1,7 +1,10 @@
 package pack
 
 import (
+	"encoding/json"
 	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // taggableTypes are AWS types that take tags even when a program sets none (so a missing "tags" input still
@@ -43,9 +46,14 @@ func checkRequiredTags(c *checker, r Resource) {
 	merged := map[string]value{}
 	if r.Provider != nil {
 		def := lookup(r.Provider.Properties, "defaultTags")
-		if def.p == known && def.v.IsString() {
-			// Provider inputs hold nested objects as JSON strings; the object form is handled below.
-			def = value{p: missing}
+		if s, ok := def.str(); ok {
+			// Provider inputs may carry nested objects as JSON strings (as some SDKs send provider config).
+			var m map[string]any
+			if err := json.Unmarshal([]byte(s), &m); err != nil {
+				c.fail("provider %s defaultTags is not a JSON object: %v", r.Provider.Name, err)
+				return
+			}
+			def = unwrap(resource.NewObjectProperty(resource.NewPropertyMapFromMap(m)), def.secret)
 		}
 		dt := def.field("tags")
 		if def.p == unknown || dt.p == unknown {

@@ -202,7 +202,10 @@ type Resource struct {
 	Type       string
 	URN        string
 	Name       string
-	Properties resource.PropertyMap // inputs for resource policies; outputs (state) for stack policies
+	Properties resource.PropertyMap // inputs (what resource policies judge)
+	// Outputs is the resource's state. Stack policies judge Outputs when set, else Properties; the analyzer sets
+	// Properties to the state for AnalyzeStack, and mock tests can pass both.
+	Outputs resource.PropertyMap
 	Protect    bool
 	Provider   *ProviderInfo
 	Parent     string // parent URN, "" for the stack's direct children

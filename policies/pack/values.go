@@ -63,6 +63,14 @@ func (x value) field(path string) value {
 	return lookupParts(x.v, strings.Split(path, "."), x.secret)
 }
 
+// key looks up one key that may itself contain dots (tag keys such as "kubernetes.io/role/elb").
+func (x value) key(k string) value {
+	if x.p != known {
+		return x
+	}
+	return lookupParts(x.v, []string{k}, x.secret)
+}
+
 func lookupParts(cur resource.PropertyValue, parts []string, secret bool) value {
 	for _, part := range parts {
 		u := unwrap(cur, secret)
@@ -200,6 +208,14 @@ func showPlain(v resource.PropertyValue) string {
 		return unwrap(v, false).show()
 	}
 	return v.TypeString()
+}
+
+// redact quotes s for a message unless it came from a secret.
+func redact(secret bool, s string) string {
+	if secret {
+		return "[secret]"
+	}
+	return strconv.Quote(s)
 }
 
 // quoteList renders strings for messages.
