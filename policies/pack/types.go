@@ -205,10 +205,10 @@ type Resource struct {
 	Properties resource.PropertyMap // inputs (what resource policies judge)
 	// Outputs is the resource's state. Stack policies judge Outputs when set, else Properties; the analyzer sets
 	// Properties to the state for AnalyzeStack, and mock tests can pass both.
-	Outputs resource.PropertyMap
-	Protect    bool
-	Provider   *ProviderInfo
-	Parent     string // parent URN, "" for the stack's direct children
+	Outputs  resource.PropertyMap
+	Protect  bool
+	Provider *ProviderInfo
+	Parent   string // parent URN, "" for the stack's direct children
 	// PropertyDependencies maps a property (e.g. "subnetIds") to the URNs it was computed from. Stack policies
 	// use it to link resources whose ids are not known (a preview); it may be nil.
 	PropertyDependencies map[string][]string
