@@ -112,7 +112,10 @@ func (c Control) String() string {
 	if c.Version != "" {
 		s += " v" + c.Version
 	}
-	if c.Ref != "" {
+	switch {
+	case c.Ref != "" && c.Version == "" && c.Title == "":
+		s += ": " + c.Ref // an unnumbered guide topic
+	case c.Ref != "":
 		s += " " + c.Ref
 	}
 	if c.Title != "" {
