@@ -1,0 +1,391 @@
+// Package cluster provides an EKS control plane built on pulumi-eks: API authentication with access entries
+// for admin and read-only principals, secrets envelope encryption with a customer-managed KMS key, control-
+// plane logs to a KMS-encrypted log group with bounded retention, a private API endpoint (the public one off
+// or CIDR-restricted), an IAM OIDC provider for IRSA, EKS managed add-ons at pinned versions (VPC CNI and EBS
+// CSI driver on their own IRSA roles, never the node role), and the system managed node group that runs them.
+//
+// It does not create workload node pools (see components/gpupools) or in-cluster services.
+package cluster
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platform-team/platform/internal/irsa"
+	"github.com/platform-team/platform/internal/kmskey"
+	"github.com/platform-team/platform/internal/nodegroup"
+	"github.com/platform-team/platform/internal/tags"
+)
+
+// Type is the component's type token.
+const Type = "platform:cluster:Cluster"
+
+// SystemNodeLabel marks the system node group's nodes; cluster-critical add-ons select it.
+const SystemNodeLabel = "platform.io/node-role"
+
+// ClusterArgs configure the control plane and the system node group.
+type ClusterArgs struct {
+	// Name of the EKS cluster. Required.
+	Name string
+	// KubernetesVersion, e.g. "1.34". Required.
+	KubernetesVersion string
+	// VpcID and the subnets: control-plane ENIs go in the intra subnets, nodes in the private ones. Required.
+	VpcID            pulumi.StringInput
+	IntraSubnetIDs   pulumi.StringArrayInput
+	PrivateSubnetIDs pulumi.StringArrayInput
+	// ServiceCIDR is the Kubernetes service range. Default: EKS's choice.
+	ServiceCIDR string
+	// PublicAccess enables the public API endpoint for PublicAccessCidrs. The private endpoint is always on.
+	// Default: false.
+	PublicAccess      bool
+	PublicAccessCidrs []string
+	// LogTypes enabled on the control plane. Default: none.
+	LogTypes []string
+	// LogRetentionDays of the control-plane log group. Default: 365.
+	LogRetentionDays int
+	// AdminPrincipalArns get AmazonEKSClusterAdminPolicy; ReadOnlyPrincipalArns get AmazonEKSViewPolicy.
+	// At least one admin is required.
+	AdminPrincipalArns    []string
+	ReadOnlyPrincipalArns []string
+	// AddonVersions pins managed add-on versions by name; a missing entry takes EKS's default for the
+	// cluster version at creation. Default: none.
+	AddonVersions map[string]string
+	// Addons to install, in order. Default: vpc-cni, kube-proxy, coredns, eks-pod-identity-agent,
+	// aws-ebs-csi-driver.
+	Addons []string
+	// KMSDeletionWindowDays of the secrets key. Default: 30.
+	KMSDeletionWindowDays int
+	// SystemNodeGroup sizing. Required.
+	SystemNodeGroup SystemNodeGroup
+	// Tags is the environment's tag set. Required.
+	Tags tags.Set
+}
+
+// SystemNodeGroup sizes the system node group.
+type SystemNodeGroup struct {
+	InstanceTypes                 []string
+	MinSize, DesiredSize, MaxSize int
+	DiskSizeGiB                   int
+}
+
+// DefaultAddons are installed when ClusterArgs.Addons is empty.
+var DefaultAddons = []string{"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
+
+// addonsAfterNodes need running nodes before EKS reports them active.
+var addonsAfterNodes = map[string]bool{"coredns": true, "aws-ebs-csi-driver": true}
+
+// addonServiceAccounts are the add-ons that call AWS APIs, with their service account and managed policy.
+var addonServiceAccounts = map[string]struct{ namespace, serviceAccount, policy string }{
+	"vpc-cni":            {"kube-system", "aws-node", "AmazonEKS_CNI_Policy"},
+	"aws-ebs-csi-driver": {"kube-system", "ebs-csi-controller-sa", "service-role/AmazonEBSCSIDriverPolicy"},
+}
+
+// Cluster is the EKS control plane, its OIDC provider, add-ons and system node group.
+type Cluster struct {
+	pulumi.ResourceState
+
+	// Name of the EKS cluster.
+	Name pulumi.StringOutput `pulumi:"name"`
+	// KubeconfigJSON authenticates with `aws eks get-token`; it is a secret.
+	KubeconfigJSON pulumi.StringOutput `pulumi:"kubeconfigJson"`
+	// OidcProviderArn and OidcIssuer (without https://) for IRSA trust policies.
+	OidcProviderArn pulumi.StringOutput `pulumi:"oidcProviderArn"`
+	OidcIssuer      pulumi.StringOutput `pulumi:"oidcIssuer"`
+	// NodeSecurityGroupID is the EKS cluster security group, the one managed nodes use.
+	NodeSecurityGroupID pulumi.StringOutput `pulumi:"nodeSecurityGroupId"`
+	// KmsKeyArn encrypts Kubernetes secrets and the control-plane logs.
+	KmsKeyArn pulumi.StringOutput `pulumi:"kmsKeyArn"`
+	// NodeRoleArn is the role every managed node group's instances use.
+	NodeRoleArn pulumi.StringOutput `pulumi:"nodeRoleArn"`
+	// SystemNodeGroupName is the EKS name of the system node group.
+	SystemNodeGroupName pulumi.StringOutput `pulumi:"systemNodeGroupName"`
+
+	// ControlPlane is the pulumi-eks component, for dependencies.
+	ControlPlane *eks.Cluster `pulumi:"-"`
+}
+
+// NewCluster creates the cluster. Pass the aws provider with pulumi.Provider: it reaches every child,
+// including the pulumi-eks component's own children, so nothing uses the older aws provider pulumi-eks
+// bundles (it predates the AL2023 NVIDIA AMI types).
+func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
+	if args == nil {
+		return nil, fmt.Errorf("cluster %s: args are required", name)
+	}
+	if len(args.AdminPrincipalArns) == 0 {
+		return nil, fmt.Errorf("cluster %s: at least one admin principal is required: with API authentication nobody else can administer the cluster", name)
+	}
+	c := &Cluster{}
+	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(c)
+	t := args.Tags
+	logGroupName := fmt.Sprintf("/aws/eks/%s/cluster", args.Name)
+
+	key, err := kmskey.New(ctx, name+"-secrets", kmskey.Args{
+		Description:        fmt.Sprintf("Envelope encryption of Kubernetes secrets and control-plane logs of %s", args.Name),
+		DeletionWindowDays: args.KMSDeletionWindowDays,
+		Alias:              args.Name + "-eks",
+		ServiceStatements: []map[string]any{{
+			"Sid":       "CloudWatchLogsUse",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": "logs.${region}.amazonaws.com"},
+			"Action":    []any{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
+			"Resource":  "*",
+			"Condition": map[string]any{"ArnEquals": map[string]any{
+				"kms:EncryptionContext:aws:logs:arn": "arn:${partition}:logs:${region}:${account}:log-group:" + logGroupName,
+			}},
+		}},
+		Tags: t.For(args.Name + "-eks"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// EKS would create this group itself, unencrypted and kept forever; creating it first sets both.
+	retention := args.LogRetentionDays
+	if retention == 0 {
+		retention = 365
+	}
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-control-plane", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(logGroupName),
+		RetentionInDays: pulumi.Int(retention),
+		KmsKeyId:        key.Arn,
+		Tags:            t.For(args.Name + "-control-plane"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	entries := map[string]eks.AccessEntryArgs{}
+	for i, arn := range args.AdminPrincipalArns {
+		entries[fmt.Sprintf("admin-%s", principalKey(arn, i))] = accessEntry(arn, "AmazonEKSClusterAdminPolicy")
+	}
+	for i, arn := range args.ReadOnlyPrincipalArns {
+		entries[fmt.Sprintf("view-%s", principalKey(arn, i))] = accessEntry(arn, "AmazonEKSViewPolicy")
+	}
+	auth := eks.AuthenticationModeApi
+	useDefaultCni := true
+	yes, waitForConsumer := true, "WaitForFirstConsumer"
+	cp, err := eks.NewCluster(ctx, name, &eks.ClusterArgs{
+		Name:                 pulumi.String(args.Name),
+		Version:              pulumi.String(args.KubernetesVersion),
+		VpcId:                args.VpcID,
+		SubnetIds:            args.IntraSubnetIDs,
+		SkipDefaultNodeGroup: pulumi.BoolRef(true),
+		// EKS installs its default VPC CNI; the managed vpc-cni add-on below takes it over. pulumi-eks's own
+		// CNI deployment would fight the managed add-on.
+		UseDefaultVpcCni:                &useDefaultCni,
+		AuthenticationMode:              &auth,
+		AccessEntries:                   entries,
+		CreateOidcProvider:              pulumi.Bool(false),
+		EncryptionConfigKeyArn:          key.Arn,
+		EnabledClusterLogTypes:          pulumi.ToStringArray(args.LogTypes),
+		EndpointPrivateAccess:           pulumi.Bool(true),
+		EndpointPublicAccess:            pulumi.Bool(args.PublicAccess),
+		PublicAccessCidrs:               publicCidrs(args),
+		KubernetesServiceIpAddressRange: optionalString(args.ServiceCIDR),
+		// The default StorageClass is encrypted gp3 (pulumi-eks would otherwise make unencrypted gp2 default).
+		StorageClasses: map[string]eks.StorageClass{
+			"gp3": {Type: "gp3", Encrypted: &yes, Default: &yes, AllowVolumeExpansion: &yes, VolumeBindingMode: &waitForConsumer},
+		},
+		Tags:        t.All(""),
+		ClusterTags: t.For(args.Name),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{logGroup}))
+	if err != nil {
+		return nil, err
+	}
+
+	// The concrete cluster's identity and security group come from the EKS API once the cluster exists.
+	described := awseks.LookupClusterOutput(ctx, awseks.LookupClusterOutputArgs{Name: pulumi.String(args.Name)},
+		parent, pulumi.DependsOn([]pulumi.Resource{cp}))
+	issuerURL := described.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer()
+	oidc, err := iam.NewOpenIdConnectProvider(ctx, name+"-oidc", &iam.OpenIdConnectProviderArgs{
+		Url:           issuerURL,
+		ClientIdLists: pulumi.StringArray{pulumi.String("sts.amazonaws.com")},
+		Tags:          t.For(args.Name + "-oidc"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	issuer := issuerURL.ApplyT(func(u string) string { return strings.TrimPrefix(u, "https://") }).(pulumi.StringOutput)
+
+	nodeRole, err := nodeRole(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	addons := args.Addons
+	if len(addons) == 0 {
+		addons = DefaultAddons
+	}
+	clusterDeps := []pulumi.Resource{cp}
+	var early []pulumi.Resource
+	for _, addon := range addons {
+		if addonsAfterNodes[addon] {
+			continue
+		}
+		a, err := newAddon(ctx, name, addon, args, oidc.Arn, issuer, parent, pulumi.DependsOn(clusterDeps))
+		if err != nil {
+			return nil, err
+		}
+		early = append(early, a)
+	}
+
+	sys := args.SystemNodeGroup
+	group, err := nodegroup.New(ctx, name+"-system", nodegroup.Args{
+		ClusterName:   pulumi.String(args.Name),
+		NodeRoleArn:   nodeRole.Arn,
+		SubnetIDs:     args.PrivateSubnetIDs,
+		InstanceTypes: sys.InstanceTypes,
+		AMIType:       "AL2023_x86_64_STANDARD",
+		CapacityType:  "ON_DEMAND",
+		MinSize:       sys.MinSize, DesiredSize: sys.DesiredSize, MaxSize: sys.MaxSize,
+		DiskSizeGiB: sys.DiskSizeGiB,
+		Labels:      map[string]string{SystemNodeLabel: "system"},
+		Tags:        t,
+		DisplayName: args.Name + "-system",
+	}, parent, pulumi.DependsOn(append(clusterDeps, early...)))
+	if err != nil {
+		return nil, err
+	}
+	for _, addon := range addons {
+		if !addonsAfterNodes[addon] {
+			continue
+		}
+		if _, err := newAddon(ctx, name, addon, args, oidc.Arn, issuer, parent,
+			pulumi.DependsOn([]pulumi.Resource{cp, group.NodeGroup})); err != nil {
+			return nil, err
+		}
+	}
+
+	c.ControlPlane = cp
+	c.Name = pulumi.String(args.Name).ToStringOutput()
+	c.KubeconfigJSON = pulumi.ToSecret(cp.KubeconfigJson).(pulumi.StringOutput)
+	c.OidcProviderArn = oidc.Arn
+	c.OidcIssuer = issuer
+	c.NodeSecurityGroupID = described.VpcConfig().ClusterSecurityGroupId()
+	c.KmsKeyArn = key.Arn
+	c.NodeRoleArn = nodeRole.Arn
+	c.SystemNodeGroupName = group.NodeGroup.NodeGroupName
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"name":                c.Name,
+		"kubeconfigJson":      c.KubeconfigJSON,
+		"oidcProviderArn":     c.OidcProviderArn,
+		"oidcIssuer":          c.OidcIssuer,
+		"nodeSecurityGroupId": c.NodeSecurityGroupID,
+		"kmsKeyArn":           c.KmsKeyArn,
+		"nodeRoleArn":         c.NodeRoleArn,
+		"systemNodeGroupName": c.SystemNodeGroupName,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func accessEntry(principal, policy string) eks.AccessEntryArgs {
+	return eks.AccessEntryArgs{
+		PrincipalArn: pulumi.String(principal),
+		AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
+			policy: eks.AccessPolicyAssociationArgs{
+				PolicyArn:   pulumi.String("arn:aws:eks::aws:cluster-access-policy/" + policy),
+				AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+			},
+		},
+	}
+}
+
+// principalKey is a stable, readable key for an access entry: the principal's name, or its position when
+// the name is not usable.
+func principalKey(arn string, i int) string {
+	if slash := strings.LastIndex(arn, "/"); slash >= 0 && slash < len(arn)-1 {
+		return strings.ToLower(strings.NewReplacer("@", "-", ".", "-", "_", "-", "+", "-", "=", "-", ",", "-").Replace(arn[slash+1:]))
+	}
+	return fmt.Sprint(i)
+}
+
+func publicCidrs(args *ClusterArgs) pulumi.StringArrayInput {
+	if !args.PublicAccess {
+		return nil
+	}
+	return pulumi.ToStringArray(args.PublicAccessCidrs)
+}
+
+func optionalString(s string) pulumi.StringPtrInput {
+	if s == "" {
+		return nil
+	}
+	return pulumi.String(s)
+}
+
+// nodeRole is shared by every managed node group. It holds only what the kubelet needs; the CNI permissions
+// live on the vpc-cni add-on's IRSA role.
+func nodeRole(ctx *pulumi.Context, name string, args *ClusterArgs, parent pulumi.ResourceOption) (*iam.Role, error) {
+	trust, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]any{"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole",
+		}},
+	})
+	role, err := iam.NewRole(ctx, name+"-node", &iam.RoleArgs{
+		Description:      pulumi.Sprintf("Nodes of EKS cluster %s", args.Name),
+		AssumeRolePolicy: pulumi.String(string(trust)),
+		Tags:             args.Tags.For(args.Name + "-node"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"} {
+		if _, err := iam.NewRolePolicyAttachment(ctx, fmt.Sprintf("%s-node-%s", name, strings.ToLower(p)), &iam.RolePolicyAttachmentArgs{
+			Role:      role.Name,
+			PolicyArn: pulumi.String("arn:aws:iam::aws:policy/" + p),
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+	return role, nil
+}
+
+// newAddon installs one managed add-on, with an IRSA role when it calls AWS APIs.
+func newAddon(ctx *pulumi.Context, name, addon string, args *ClusterArgs, oidcArn, issuer pulumi.StringOutput,
+	opts ...pulumi.ResourceOption,
+) (*awseks.Addon, error) {
+	addonArgs := &awseks.AddonArgs{
+		ClusterName: pulumi.String(args.Name),
+		AddonName:   pulumi.String(addon),
+		// The add-on takes over what EKS installed at creation; on update our pinned configuration wins.
+		ResolveConflictsOnCreate: pulumi.String("OVERWRITE"),
+		ResolveConflictsOnUpdate: pulumi.String("OVERWRITE"),
+		Tags:                     args.Tags.For(fmt.Sprintf("%s-%s", args.Name, addon)),
+	}
+	if v := args.AddonVersions[addon]; v != "" {
+		addonArgs.AddonVersion = pulumi.String(v)
+	}
+	if sa, ok := addonServiceAccounts[addon]; ok {
+		trust := pulumi.All(oidcArn, issuer).ApplyT(func(v []any) (string, error) {
+			return irsa.TrustPolicy(v[0].(string), v[1].(string), sa.namespace, sa.serviceAccount)
+		}).(pulumi.StringOutput)
+		role, err := iam.NewRole(ctx, fmt.Sprintf("%s-%s", name, addon), &iam.RoleArgs{
+			Description:      pulumi.Sprintf("IRSA role of the %s add-on (%s/%s)", addon, sa.namespace, sa.serviceAccount),
+			AssumeRolePolicy: trust,
+			Tags:             args.Tags.For(fmt.Sprintf("%s-%s", args.Name, addon)),
+		}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := iam.NewRolePolicyAttachment(ctx, fmt.Sprintf("%s-%s", name, addon), &iam.RolePolicyAttachmentArgs{
+			Role: role.Name, PolicyArn: pulumi.String("arn:aws:iam::aws:policy/" + sa.policy),
+		}, opts...); err != nil {
+			return nil, err
+		}
+		addonArgs.ServiceAccountRoleArn = role.Arn
+	}
+	return awseks.NewAddon(ctx, fmt.Sprintf("%s-%s", name, addon), addonArgs, opts...)
+}

@@ -1,0 +1,149 @@
+// Package program is the Pulumi program: it loads and validates the stack configuration, builds the
+// components in dependency order with explicit providers, and exports the stack outputs. main.go runs it
+// with the Pulumi CLI; the sandbox and tests run the very same function through the Automation API or the
+// mock monitor.
+package program
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platform-team/platform/components/cluster"
+	"github.com/platform-team/platform/components/gpupools"
+	"github.com/platform-team/platform/components/network"
+	"github.com/platform-team/platform/internal/config"
+	"github.com/platform-team/platform/internal/tags"
+)
+
+// Run is the program main.go and the sandbox execute.
+func Run(ctx *pulumi.Context) error {
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		// Nothing has been registered yet: a bad configuration creates nothing.
+		return err
+	}
+	_, err = Build(ctx, cfg)
+	return err
+}
+
+// Platform holds what Build created, for callers that wire more components on top (and for tests).
+type Platform struct {
+	Config   *config.Config
+	Tags     tags.Set
+	Provider *aws.Provider
+	Network  *network.Network
+	Cluster  *cluster.Cluster
+	GPUPools *gpupools.GPUPools
+}
+
+// Build creates the foundation from a validated configuration and exports its outputs.
+func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
+	env := string(cfg.Environment)
+	t := tags.New(env, cfg.Tags.Owner, cfg.Tags.CostCenter, cfg.Tags.Extra)
+	provider, err := newAWSProvider(ctx, cfg, t)
+	if err != nil {
+		return nil, err
+	}
+	withAWS := pulumi.Provider(provider)
+	name := cfg.Cluster.Name
+
+	net, err := network.NewNetwork(ctx, name, &network.NetworkArgs{
+		CIDR:                  cfg.Network.CIDR,
+		AZCount:               cfg.Network.AZCount,
+		NATGateways:           cfg.Network.NATGateways,
+		NewBits:               config.NewBits(cfg.Network),
+		FlowLogRetentionDays:  cfg.Network.FlowLogRetentionDays,
+		KMSDeletionWindowDays: cfg.Cluster.KMSDeletionWindowDays,
+		InterfaceEndpoints:    cfg.Network.InterfaceEndpoints,
+		ClusterName:           name,
+		Tags:                  t,
+	}, withAWS)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+
+	c := cfg.Cluster
+	sys := c.SystemNodeGroup
+	cl, err := cluster.NewCluster(ctx, name, &cluster.ClusterArgs{
+		Name:                  name,
+		KubernetesVersion:     c.KubernetesVersion,
+		VpcID:                 net.VpcID,
+		IntraSubnetIDs:        net.IntraSubnetIDs,
+		PrivateSubnetIDs:      net.PrivateSubnetIDs,
+		ServiceCIDR:           c.ServiceCIDR,
+		PublicAccess:          c.Endpoint.PublicAccess,
+		PublicAccessCidrs:     c.Endpoint.PublicAccessCidrs,
+		LogTypes:              c.LogTypes,
+		LogRetentionDays:      c.LogRetentionDays,
+		AdminPrincipalArns:    c.AdminPrincipalArns,
+		ReadOnlyPrincipalArns: c.ReadOnlyPrincipalArns,
+		AddonVersions:         c.Addons,
+		Addons:                config.ManagedAddons,
+		KMSDeletionWindowDays: c.KMSDeletionWindowDays,
+		SystemNodeGroup: cluster.SystemNodeGroup{
+			InstanceTypes: sys.InstanceTypes,
+			MinSize:       *sys.MinSize, DesiredSize: *sys.DesiredSize, MaxSize: *sys.MaxSize,
+			DiskSizeGiB: sys.DiskSizeGiB,
+		},
+		Tags: t,
+	}, withAWS)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+
+	pools := map[string]gpupools.Pool{}
+	for key, p := range cfg.GPUPools {
+		pools[key] = gpupools.Pool{
+			InstanceTypes: p.InstanceTypes, AMIType: p.AMIType, CapacityType: p.CapacityType,
+			MinSize: *p.MinSize, DesiredSize: *p.DesiredSize, MaxSize: *p.MaxSize,
+			DiskSizeGiB: p.DiskSizeGiB, Labels: p.Labels,
+		}
+	}
+	gpu, err := gpupools.NewGPUPools(ctx, name+"-gpu", &gpupools.GPUPoolsArgs{
+		ClusterName: cl.Name,
+		NodeRoleArn: cl.NodeRoleArn,
+		SubnetIDs:   net.PrivateSubnetIDs,
+		Pools:       pools,
+		Tags:        t,
+		NamePrefix:  name,
+	}, withAWS, pulumi.DependsOn([]pulumi.Resource{cl}))
+	if err != nil {
+		return nil, fmt.Errorf("gpu pools: %w", err)
+	}
+
+	ctx.Export("environment", pulumi.String(env))
+	ctx.Export("region", pulumi.String(cfg.AWS.Region))
+	ctx.Export("vpcId", net.VpcID)
+	ctx.Export("publicSubnetIds", net.PublicSubnetIDs)
+	ctx.Export("privateSubnetIds", net.PrivateSubnetIDs)
+	ctx.Export("intraSubnetIds", net.IntraSubnetIDs)
+	ctx.Export("clusterName", cl.Name)
+	ctx.Export("kubeconfig", cl.KubeconfigJSON)
+	ctx.Export("oidcProviderArn", cl.OidcProviderArn)
+	ctx.Export("systemNodeGroupName", cl.SystemNodeGroupName)
+	ctx.Export("gpuNodeGroupNames", gpu.NodeGroupNames)
+
+	return &Platform{Config: cfg, Tags: t, Provider: provider, Network: net, Cluster: cl, GPUPools: gpu}, nil
+}
+
+// newAWSProvider is the one aws provider of the stack: pinned region, optional assumed role, and the
+// environment's default tags on every taggable resource. Default providers are disabled in Pulumi.yaml, so
+// a resource that forgets this provider fails instead of silently using ambient credentials.
+func newAWSProvider(ctx *pulumi.Context, cfg *config.Config, t tags.Set) (*aws.Provider, error) {
+	args := &aws.ProviderArgs{
+		Region:      pulumi.String(cfg.AWS.Region),
+		DefaultTags: aws.ProviderDefaultTagsArgs{Tags: t.Default()},
+	}
+	if cfg.AWS.AssumeRoleArn != "" {
+		args.AssumeRole = aws.ProviderAssumeRoleArgs{
+			RoleArn:     pulumi.String(cfg.AWS.AssumeRoleArn),
+			SessionName: pulumi.Sprintf("platform-%s", cfg.Environment),
+		}
+	}
+	if len(cfg.AWS.AllowedAccountIDs) > 0 {
+		args.AllowedAccountIds = pulumi.ToStringArray(cfg.AWS.AllowedAccountIDs)
+	}
+	return aws.NewProvider(ctx, fmt.Sprintf("aws-%s", cfg.Environment), args)
+}
