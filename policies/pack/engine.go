@@ -9,11 +9,16 @@ import (
 
 // Policies returns the catalogue sorted by ID. The slice is fresh; the policies are shared and read-only.
 func Policies() []*Policy {
+	sortOnce.Do(func() {
+		sort.Slice(catalogue, func(i, j int) bool { return catalogue[i].ID < catalogue[j].ID })
+	})
 	out := make([]*Policy, len(catalogue))
 	copy(out, catalogue)
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
+
+// sortOnce sorts the catalogue after every init has registered its policies.
+var sortOnce sync.Once
 
 // Lookup returns the policy with this ID, or nil.
 func Lookup(id string) *Policy {
@@ -103,6 +108,10 @@ func (s *Session) Analyze(r Resource) ([]Diagnostic, []Undecided) {
 		}
 		level := s.Level(p)
 		if level == Disabled {
+			continue
+		}
+		if p.isComponent(r.Type) && !hasInputs(r) {
+			// A remote component as its provider registers it (no inputs): its children carry the verdict.
 			continue
 		}
 		c := s.checker(p, level)

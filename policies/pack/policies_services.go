@@ -91,7 +91,7 @@ func init() {
 			ID:          "mesh-wide-strict-mtls",
 			Description: "Whenever istiod is installed, a mesh-wide PeerAuthentication (root namespace, no selector) sets STRICT mTLS.",
 			Group:       "Mesh",
-			Types:       append([]string{tPeerAuthV1, tPeerAuthV1b1}, helmTypes...),
+			Types:       append([]string{tPeerAuthV1, tPeerAuthV1b1, "kubernetes:apps/v1:Deployment"}, helmTypes...),
 			Stack:       true,
 			Levels:      levels(Advisory, Mandatory, Mandatory),
 			Params: []Param{{
@@ -419,6 +419,12 @@ func checkMeshWideStrict(c *checker, rs []Resource) {
 	istiod := false
 	for _, r := range ofType(rs, helmTypes...) {
 		if name, _ := chartName(r); name == "istiod" {
+			istiod = true
+		}
+	}
+	// In a real run a helm.sh/v4 Chart component carries no inputs, but its rendered istiod Deployment is there.
+	for _, r := range ofType(rs, "kubernetes:apps/v1:Deployment") {
+		if n, ok := lookup(r.Properties, "metadata.name").str(); ok && strings.HasPrefix(n, "istiod") {
 			istiod = true
 		}
 	}

@@ -87,6 +87,7 @@ func init() {
 		tc{name: "range", res: one(helm(release, "keda", "^2.17", "https://kedacore.github.io/charts", obj{})), want: violates, msg: `version is "^2.17"`},
 		tc{name: "unset", res: one(helm(chartT, "loki", "", "https://grafana.github.io/helm-charts", obj{})), want: violates, msg: "version is not set"},
 		tc{name: "exact", res: one(helm(release, "keda", "2.17.2", "https://kedacore.github.io/charts", obj{})), want: passes},
+		tc{name: "chart-component-without-inputs", res: one(mk(chartT, "istiod", obj{})), want: passes},
 		tc{name: "v-prefixed", res: one(helm(chartT, "gpu-operator", "v25.3.0", "https://helm.ngc.nvidia.com/nvidia", obj{})), want: passes},
 		tc{name: "unknown", res: one(mk(release, "keda", obj{"chart": "keda", "version": unk, "repositoryOpts": obj{"repo": "https://kedacore.github.io/charts"}})), want: undecided},
 	)
@@ -96,6 +97,7 @@ func init() {
 		tc{name: "oci-not-allowed", res: one(helm(chartT, "oci://registry-1.docker.io/bitnamicharts/redis", "20.0.0", "", obj{})), want: violates},
 		tc{name: "allowed-trailing-slash", res: one(helm(release, "vault", "0.30.1", "https://helm.releases.hashicorp.com/", obj{})), want: passes},
 		tc{name: "local", res: one(helm(chartT, "./charts/canary", "0.1.0", "", obj{})), want: passes},
+		tc{name: "chart-component-without-inputs", res: one(mk(chartT, "istiod", obj{})), want: passes},
 		tc{name: "unknown", res: one(mk(release, "x", obj{"chart": "vault", "repositoryOpts": obj{"repo": unk}})), want: undecided},
 	)
 	addTable("no-latest-images", [3]pack.Level{A, M, M},
@@ -125,6 +127,8 @@ func init() {
 	)
 	addTable("mesh-wide-strict-mtls", [3]pack.Level{A, M, M},
 		tc{name: "istiod-without-policy", res: stack(istiod), want: violates, msg: "istiod is installed"},
+		tc{name: "rendered-istiod-deployment", res: stack(mk(chartT, "istiod", obj{}), mk("kubernetes:apps/v1:Deployment", "istiod",
+			obj{"metadata": obj{"name": "istiod-1-27", "namespace": "istio-system"}})), want: violates},
 		tc{name: "only-namespaced-strict", res: stack(istiod, peer("apps", "STRICT", false), peer("istio-system", "STRICT", true)), want: violates},
 		tc{name: "mesh-wide", res: stack(istiod, peer("istio-system", "STRICT", false)), want: passes},
 		tc{name: "no-istio", res: stack(peer("apps", "PERMISSIVE", false)), want: passes},
