@@ -237,6 +237,13 @@ func (c *constructor) set(props resource.PropertyMap, pairs ...string) {
 func unknown() resource.PropertyValue { return resource.MakeComputed(resource.NewStringProperty("")) }
 
 func outputOr(ch child, key string) resource.PropertyValue {
+	if key == "id" {
+		// The id travels beside the outputs, and is empty while previewing a create.
+		if ch.id == "" {
+			return unknown()
+		}
+		return resource.NewStringProperty(ch.id)
+	}
 	if v, ok := ch.outputs[resource.PropertyKey(key)]; ok {
 		return v
 	}

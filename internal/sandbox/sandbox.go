@@ -1,0 +1,504 @@
+// Package sandbox drives the real Pulumi engine offline against the stand-in
+// providers (internal/standin): it prepares an isolated Pulumi workspace for a
+// stack, runs an inline program through the Automation API with the real CLI
+// (bin/pulumi), and reports the plan summary and the policy verdict.
+//
+// Isolation: everything lives under the git-ignored state directory
+// (default .sandbox/): PULUMI_HOME (so plugins, credentials and the selected
+// stack never touch ~/.pulumi), a local file backend, a passphrase secrets
+// provider with a sandbox-only passphrase, and a generated project directory
+// holding the real Pulumi.yaml plus a `plugins:` block that points every
+// provider package at the stand-in binary, and a copy of the real
+// Pulumi.<stack>.yaml (the CLI writes the sandbox's encryption salt there, so
+// the tracked stack files are never modified). A user's real stacks and
+// backend login are never read or written.
+//
+// What it does not do: run the Go language host (programs run inline in this
+// process), download plugins (acquisition is disabled), or talk to AWS.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/platform-team/platform/internal/standin"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Passphrase encrypts the sandbox stacks' secrets. It is deliberately public:
+// sandbox state holds stand-in values only, and a fixed passphrase lets
+// repeated runs and CI reuse state without prompting.
+const Passphrase = "platform-sandbox-stand-in-not-a-secret"
+
+// Packages are the provider packages the stand-in serves. Each gets a project
+// plugin entry, so whatever version an SDK requests resolves to the stand-in.
+var Packages = []string{"aws", "eks", "kubernetes", "vault", "random", "tls"}
+
+// Options configure a sandbox stack.
+type Options struct {
+	// RepoRoot holds the real Pulumi.yaml and Pulumi.<stack>.yaml.
+	RepoRoot string
+	// StateDir holds the backend, PULUMI_HOME and the generated project.
+	// Default: <RepoRoot>/.sandbox.
+	StateDir string
+	// PulumiBin is the Pulumi CLI built from tools/. Default: <RepoRoot>/bin/pulumi.
+	PulumiBin string
+	// StandinBin is the stand-in provider plugin. Default: <RepoRoot>/bin/pulumi-resource-standin.
+	StandinBin string
+	// Stack is the stack name (dev, staging, prod). Default: dev.
+	Stack string
+	// StackFile is the stack configuration to use. Default: <RepoRoot>/Pulumi.<Stack>.yaml.
+	// Tests point it at fixtures (e.g. a deliberately bad configuration).
+	StackFile string
+	// PolicyPacks are policy pack paths passed as --policy-pack.
+	PolicyPacks []string
+	// PolicyPackConfigs are passed as --policy-pack-config, one per pack.
+	PolicyPackConfigs []string
+	// Program is the inline program (internal/program.Run for the platform).
+	Program pulumi.RunFunc
+	// Progress receives the CLI's progress output. Default: io.Discard.
+	Progress io.Writer
+}
+
+// Sandbox is a prepared stack in an isolated workspace.
+type Sandbox struct {
+	opts  Options
+	stack auto.Stack
+}
+
+func (o *Options) defaults() error {
+	if o.RepoRoot == "" {
+		return errors.New("sandbox: RepoRoot is required")
+	}
+	root, err := filepath.Abs(o.RepoRoot)
+	if err != nil {
+		return fmt.Errorf("sandbox: repo root: %w", err)
+	}
+	o.RepoRoot = root
+	if o.Stack == "" {
+		o.Stack = "dev"
+	}
+	if o.StateDir == "" {
+		o.StateDir = filepath.Join(root, ".sandbox")
+	}
+	if o.PulumiBin == "" {
+		o.PulumiBin = filepath.Join(root, "bin", "pulumi")
+	}
+	if o.StandinBin == "" {
+		o.StandinBin = filepath.Join(root, "bin", "pulumi-resource-standin")
+	}
+	if o.StackFile == "" {
+		o.StackFile = filepath.Join(root, fmt.Sprintf("Pulumi.%s.yaml", o.Stack))
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	if o.Program == nil {
+		return errors.New("sandbox: Program is required")
+	}
+	for _, p := range []*string{&o.StateDir, &o.PulumiBin, &o.StandinBin, &o.StackFile} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+		*p = abs
+	}
+	for i, p := range o.PolicyPacks {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return fmt.Errorf("sandbox: policy pack: %w", err)
+		}
+		o.PolicyPacks[i] = abs
+	}
+	var missing []string
+	for _, f := range []string{o.PulumiBin, o.StandinBin, o.StackFile, filepath.Join(root, "Pulumi.yaml")} {
+		if _, err := os.Stat(f); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	for _, f := range o.PolicyPacks {
+		if _, err := os.Stat(f); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("sandbox: missing %s (run `make pulumi sandbox policy-pack` first)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Dirs of the isolated workspace.
+func (o Options) projectDir() string { return filepath.Join(o.StateDir, "project") }
+func (o Options) homeDir() string    { return filepath.Join(o.StateDir, "home") }
+func (o Options) backendDir() string { return filepath.Join(o.StateDir, "state") }
+func (o Options) pluginDir() string  { return filepath.Join(o.StateDir, "plugins") }
+func (o Options) cliRoot() string    { return filepath.Join(o.StateDir, "cli") }
+func (o Options) saltFile() string {
+	return filepath.Join(o.backendDir(), fmt.Sprintf("%s.encryptionsalt", o.Stack))
+}
+
+// Env is the environment every CLI invocation of the sandbox gets.
+func (o Options) Env() map[string]string {
+	return map[string]string{
+		"PULUMI_HOME":                                 o.homeDir(),
+		"PULUMI_BACKEND_URL":                          "file://" + filepath.ToSlash(o.backendDir()),
+		"PULUMI_CONFIG_PASSPHRASE":                    Passphrase,
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+		"PULUMI_IGNORE_AMBIENT_PLUGINS":               "true",
+		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
+		"PULUMI_SKIP_CONFIRMATIONS":                   "true",
+		"PULUMI_DIY_BACKEND_NO_LEGACY_WARNING":        "true",
+		"PULUMI_SANDBOX_STANDIN":                      "true",
+	}
+}
+
+// Open prepares the isolated workspace and selects (or creates) the stack.
+func Open(ctx context.Context, opts Options) (*Sandbox, error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{opts.projectDir(), opts.homeDir(), opts.backendDir(), opts.pluginDir(), filepath.Join(opts.cliRoot(), "bin")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+	}
+	if err := installPlugins(opts); err != nil {
+		return nil, err
+	}
+	if err := writeProject(opts); err != nil {
+		return nil, err
+	}
+	if err := writeStackFile(opts); err != nil {
+		return nil, err
+	}
+	// The Automation API finds the CLI at <root>/bin/pulumi.
+	cliLink := filepath.Join(opts.cliRoot(), "bin", "pulumi")
+	if err := relink(opts.PulumiBin, cliLink); err != nil {
+		return nil, err
+	}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: opts.cliRoot()})
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %s: %w", opts.PulumiBin, err)
+	}
+	ws, err := auto.NewLocalWorkspace(ctx,
+		auto.WorkDir(opts.projectDir()),
+		auto.Program(opts.Program),
+		auto.PulumiHome(opts.homeDir()),
+		auto.Pulumi(cmd),
+		auto.SecretsProvider("passphrase"),
+		auto.EnvVars(opts.Env()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: workspace: %w", err)
+	}
+	stack, err := auto.UpsertStack(ctx, opts.Stack, ws)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: stack %s: %w", opts.Stack, err)
+	}
+	if err := saveSalt(opts); err != nil {
+		return nil, err
+	}
+	return &Sandbox{opts: opts, stack: stack}, nil
+}
+
+// Stack exposes the Automation API stack for callers that need more.
+func (s *Sandbox) Stack() auto.Stack { return s.stack }
+
+// Options returns the resolved options.
+func (s *Sandbox) Options() Options { return s.opts }
+
+func relink(target, link string) error {
+	if cur, err := os.Readlink(link); err == nil && cur == target {
+		return nil
+	}
+	_ = os.Remove(link)
+	if err := os.Symlink(target, link); err != nil {
+		return fmt.Errorf("sandbox: linking %s: %w", link, err)
+	}
+	return nil
+}
+
+// installPlugins links the stand-in binary into one directory per package,
+// named as the engine expects (pulumi-resource-<pkg>).
+func installPlugins(opts Options) error {
+	for _, pkg := range Packages {
+		dir := filepath.Join(opts.pluginDir(), pkg)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+		if err := relink(opts.StandinBin, filepath.Join(dir, "pulumi-resource-"+pkg)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeProject writes the real Pulumi.yaml plus the stand-in plugin entries.
+func writeProject(opts Options) error {
+	proj, err := workspace.LoadProject(filepath.Join(opts.RepoRoot, "Pulumi.yaml"))
+	if err != nil {
+		return fmt.Errorf("sandbox: reading Pulumi.yaml: %w", err)
+	}
+	if proj.Plugins != nil && len(proj.Plugins.Providers) > 0 {
+		return errors.New("sandbox: Pulumi.yaml already declares project plugins; the sandbox cannot add its stand-ins")
+	}
+	plugins := &workspace.Plugins{}
+	for _, pkg := range Packages {
+		plugins.Providers = append(plugins.Providers, workspace.PluginOptions{Name: pkg, Path: filepath.Join(opts.pluginDir(), pkg)})
+	}
+	proj.Plugins = plugins
+	if err := proj.Save(filepath.Join(opts.projectDir(), "Pulumi.yaml")); err != nil {
+		return fmt.Errorf("sandbox: writing project: %w", err)
+	}
+	return nil
+}
+
+var secretsKeys = regexp.MustCompile(`(?m)^(encryptionsalt|encryptedkey|secretsprovider):.*\n?`)
+
+// writeStackFile copies the stack configuration, replacing any secrets
+// provider settings with the sandbox's own salt (kept beside the state).
+func writeStackFile(opts Options) error {
+	b, err := os.ReadFile(opts.StackFile)
+	if err != nil {
+		return fmt.Errorf("sandbox: reading stack config: %w", err)
+	}
+	if strings.Contains(string(b), "secure:") {
+		return fmt.Errorf("sandbox: %s holds encrypted (secure:) values; the sandbox cannot decrypt them with its own passphrase", opts.StackFile)
+	}
+	text := secretsKeys.ReplaceAllString(string(b), "")
+	if !strings.HasSuffix(text, "\n") && text != "" {
+		text += "\n"
+	}
+	if salt, err := os.ReadFile(opts.saltFile()); err == nil && len(salt) > 0 {
+		text += "encryptionsalt: " + strings.TrimSpace(string(salt)) + "\n"
+	}
+	dst := filepath.Join(opts.projectDir(), fmt.Sprintf("Pulumi.%s.yaml", opts.Stack))
+	if err := os.WriteFile(dst, []byte(text), 0o644); err != nil {
+		return fmt.Errorf("sandbox: writing stack config: %w", err)
+	}
+	return nil
+}
+
+var saltLine = regexp.MustCompile(`(?m)^encryptionsalt:\s*(\S+)`)
+
+// saveSalt keeps the salt the CLI wrote at stack creation, so the next run's
+// fresh copy of the stack file can decrypt the state.
+func saveSalt(opts Options) error {
+	b, err := os.ReadFile(filepath.Join(opts.projectDir(), fmt.Sprintf("Pulumi.%s.yaml", opts.Stack)))
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	m := saltLine.FindSubmatch(b)
+	if m == nil {
+		return nil
+	}
+	return os.WriteFile(opts.saltFile(), append(m[1], '\n'), 0o644)
+}
+
+// Verdict collects the policy violations the engine reported.
+type Verdict struct {
+	Mandatory []apitype.PolicyEvent
+	Advisory  []apitype.PolicyEvent
+}
+
+// Policies returns the names of the policies with mandatory violations.
+func (v Verdict) Policies() []string {
+	seen := map[string]bool{}
+	for _, e := range v.Mandatory {
+		seen[e.PolicyName] = true
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Result is what one preview, up or destroy reports.
+type Result struct {
+	Changes map[string]int // by operation: create, update, delete, replace, same
+	Verdict Verdict
+	Stdout  string
+}
+
+// Changed counts every step that is not "same".
+func (r Result) Changed() int {
+	n := 0
+	for op, c := range r.Changes {
+		if op != "same" {
+			n += c
+		}
+	}
+	return n
+}
+
+type collector struct {
+	mu      sync.Mutex
+	verdict Verdict
+}
+
+func (c *collector) stream() chan events.EngineEvent {
+	ch := make(chan events.EngineEvent)
+	go func() {
+		for ev := range ch {
+			if ev.PolicyEvent == nil {
+				continue
+			}
+			c.mu.Lock()
+			if len(ev.PolicyEvent.Exceptions) == 0 && ev.PolicyEvent.EnforcementLevel == "mandatory" {
+				c.verdict.Mandatory = append(c.verdict.Mandatory, *ev.PolicyEvent)
+			} else {
+				c.verdict.Advisory = append(c.verdict.Advisory, *ev.PolicyEvent)
+			}
+			c.mu.Unlock()
+		}
+	}()
+	return ch
+}
+
+func (c *collector) result() Verdict {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.verdict
+}
+
+func changes(m map[apitype.OpType]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range m {
+		out[string(k)] = v
+	}
+	return out
+}
+
+// Preview runs `pulumi preview` with the policy packs.
+func (s *Sandbox) Preview(ctx context.Context) (Result, error) {
+	c := &collector{}
+	opts := []optpreview.Option{
+		optpreview.ProgressStreams(s.opts.Progress),
+		optpreview.EventStreams(c.stream()),
+		optpreview.PolicyPacks(s.opts.PolicyPacks...),
+		optpreview.SuppressProgress(),
+	}
+	if len(s.opts.PolicyPackConfigs) > 0 {
+		opts = append(opts, optpreview.PolicyPackConfigs(s.opts.PolicyPackConfigs...))
+	}
+	res, err := s.stack.Preview(ctx, opts...)
+	out := Result{Changes: changes(res.ChangeSummary), Verdict: c.result(), Stdout: res.StdOut}
+	if err != nil {
+		return out, fmt.Errorf("preview %s: %w", s.opts.Stack, err)
+	}
+	return out, nil
+}
+
+// Up previews first and deploys only when the preview passes the policy
+// gate, as an interactive `pulumi up` does: the Automation API's up skips the
+// preview, and the engine would otherwise create every resource it reaches
+// before the first mandatory violation.
+func (s *Sandbox) Up(ctx context.Context) (Result, error) {
+	pre, err := s.Preview(ctx)
+	if err != nil || len(pre.Verdict.Mandatory) > 0 {
+		if err == nil {
+			err = fmt.Errorf("mandatory policy violations: %s", strings.Join(pre.Verdict.Policies(), ", "))
+		}
+		return pre, fmt.Errorf("up %s: blocked before any change: %w", s.opts.Stack, err)
+	}
+	c := &collector{}
+	opts := []optup.Option{
+		optup.ProgressStreams(s.opts.Progress),
+		optup.EventStreams(c.stream()),
+		optup.PolicyPacks(s.opts.PolicyPacks...),
+		optup.SuppressProgress(),
+	}
+	if len(s.opts.PolicyPackConfigs) > 0 {
+		opts = append(opts, optup.PolicyPackConfigs(s.opts.PolicyPackConfigs...))
+	}
+	res, err := s.stack.Up(ctx, opts...)
+	out := Result{Verdict: c.result(), Stdout: res.StdOut}
+	if res.Summary.ResourceChanges != nil {
+		out.Changes = *res.Summary.ResourceChanges
+	}
+	if err != nil {
+		return out, fmt.Errorf("up %s: %w", s.opts.Stack, err)
+	}
+	return out, nil
+}
+
+// Destroy runs `pulumi destroy`. Protected resources are unprotected first:
+// the sandbox holds stand-ins only, and prod's protection must not make the
+// sandbox impossible to clean up.
+func (s *Sandbox) Destroy(ctx context.Context) (Result, error) {
+	if err := s.unprotectAll(ctx); err != nil {
+		return Result{}, err
+	}
+	res, err := s.stack.Destroy(ctx, optdestroy.ProgressStreams(s.opts.Progress), optdestroy.SuppressProgress())
+	out := Result{Stdout: res.StdOut}
+	if res.Summary.ResourceChanges != nil {
+		out.Changes = *res.Summary.ResourceChanges
+	}
+	if err != nil {
+		return out, fmt.Errorf("destroy %s: %w", s.opts.Stack, err)
+	}
+	return out, nil
+}
+
+func (s *Sandbox) unprotectAll(ctx context.Context) error {
+	ws := s.stack.Workspace()
+	_, stderr, code, err := ws.PulumiCommand().Run(ctx, s.opts.projectDir(), nil, nil, nil,
+		envList(s.opts.Env()), "state", "unprotect", "--all", "--yes", "--stack", s.opts.Stack)
+	if err != nil && code != 0 && !strings.Contains(stderr, "no resources") {
+		return fmt.Errorf("sandbox: unprotecting %s before destroy: %s: %w", s.opts.Stack, strings.TrimSpace(stderr), err)
+	}
+	return nil
+}
+
+func envList(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, k+"="+m[k])
+	}
+	return out
+}
+
+// Export returns the stack's state as `pulumi stack export` writes it.
+func (s *Sandbox) Export(ctx context.Context) (apitype.UntypedDeployment, error) {
+	dep, err := s.stack.Export(ctx)
+	if err != nil {
+		return dep, fmt.Errorf("export %s: %w", s.opts.Stack, err)
+	}
+	return dep, nil
+}
+
+// Remove deletes the stack and its history from the sandbox backend.
+func (s *Sandbox) Remove(ctx context.Context) error {
+	if err := s.stack.Workspace().RemoveStack(ctx, s.opts.Stack); err != nil {
+		return fmt.Errorf("sandbox: removing %s: %w", s.opts.Stack, err)
+	}
+	_ = os.Remove(s.opts.saltFile())
+	return nil
+}
+
+// Banner is printed before every sandbox command.
+func Banner(w io.Writer, action, stack string) {
+	fmt.Fprintf(w, "==> %s\n==> pulumi %s --stack %s (real engine, stand-in providers, local state under .sandbox/)\n", standin.Banner, action, stack)
+}
