@@ -167,6 +167,7 @@ func TestCLIPolicyAnalyze(t *testing.T) {
 	t.Run("compliant export exits 0", func(t *testing.T) {
 		out, ok := analyze(t, cli, "prod-compliant.json", prodConfig)
 		assert.True(t, ok, "expected success")
+		assert.Contains(t, out, "platform-policy@v0.1.0", "the pack ran")
 		assert.NotContains(t, out, "mandatory")
 	})
 
@@ -200,6 +201,7 @@ func TestCLIPolicyAnalyze(t *testing.T) {
 }`), 0o644))
 		out, ok := analyze(t, cli, "prod-violating.json", cfg)
 		assert.True(t, ok, "excepted violations do not block")
+		assert.Contains(t, out, "[exempted] [mandatory]  eks-endpoint-restricted")
 		assert.Contains(t, out, "EXC-1")
 		assert.Contains(t, out, "break-glass public endpoint")
 	})
