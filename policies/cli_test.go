@@ -25,6 +25,7 @@ import (
 // exportedResource is the part of a state export's resource the tests read.
 type exportedResource struct {
 	URN      string         `json:"urn"`
+	ID       string         `json:"id"`
 	Type     string         `json:"type"`
 	Parent   string         `json:"parent"`
 	Protect  bool           `json:"protect"`
@@ -78,7 +79,7 @@ func loadFixture(t *testing.T, name string) []pack.Resource {
 	var out []pack.Resource
 	for _, r := range doc.Deployment.Resources {
 		pr := pack.Resource{
-			Type: r.Type, URN: r.URN, Name: resource.URN(r.URN).Name(), Parent: r.Parent, Protect: r.Protect,
+			Type: r.Type, URN: r.URN, ID: r.ID, Name: resource.URN(r.URN).Name(), Parent: r.Parent, Protect: r.Protect,
 			Properties: fromExport(orEmpty(r.Inputs)).ObjectValue(), Outputs: fromExport(orEmpty(r.Outputs)).ObjectValue(),
 		}
 		if r.Provider != "" {

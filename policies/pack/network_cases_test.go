@@ -64,6 +64,11 @@ func init() {
 		tc{name: "none", res: stack(vpc), want: violates, msg: "no aws:ec2/flowLog:FlowLog references this VPC"},
 		tc{name: "other-vpc", res: stack(vpc, mk(flowLog, "fl", obj{"vpcId": "vpc-2"})), want: violates},
 		tc{name: "by-id", res: stack(vpc, mk(flowLog, "fl", obj{"vpcId": "vpc-1", "trafficType": "ALL"})), want: passes},
+		tc{name: "by-resource-id-field", res: func() []pack.Resource {
+			v := mk(vpcT, "vpc", obj{"cidrBlock": "10.0.0.0/16"}) // no "id" output, as mocks record it
+			v.ID = "vpc-mock"
+			return stack(v, mk(flowLog, "fl", obj{"vpcId": "vpc-mock"}))
+		}(), want: passes},
 		tc{name: "by-dependency", res: func() []pack.Resource {
 			fl := mk(flowLog, "fl", obj{"vpcId": unk})
 			fl.PropertyDependencies = map[string][]string{"vpcId": {vpc.URN}}

@@ -121,6 +121,9 @@ func linked(child Resource, prop string, parent Resource) (yes bool, decided boo
 // identities are the strings other resources use to refer to r.
 func identities(r Resource) []string {
 	var out []string
+	if r.ID != "" {
+		out = append(out, r.ID)
+	}
 	for _, k := range []string{"id", "arn", "bucket", "name"} {
 		if s, ok := lookup(r.Properties, k).str(); ok && s != "" {
 			out = append(out, s)

@@ -202,9 +202,13 @@ type ProviderInfo struct {
 
 // Resource is what a policy sees of one resource.
 type Resource struct {
-	Type       string
-	URN        string
-	Name       string
+	Type string
+	URN  string
+	Name string
+	// ID is the provider-assigned id when known (state exports, mocks). Stack policies match references such
+	// as a flow log's vpcId against it; the analyzer protocol does not carry it, so there the "id" output and
+	// PropertyDependencies serve instead.
+	ID         string
 	Properties resource.PropertyMap // inputs (what resource policies judge)
 	// Outputs is the resource's state. Stack policies judge Outputs when set, else Properties; the analyzer sets
 	// Properties to the state for AnalyzeStack, and mock tests can pass both.
