@@ -210,6 +210,19 @@ one policy and target; IDs sort naturally (EXC-2 before EXC-10). Remove it when 
    one unknown-value case. ` + "`TestEveryPolicyHasATable`" + ` fails until you do.
 4. Run ` + "`make policy-readme`" + ` to regenerate this file and ` + "`make policy-test`" + ` (it also drives the real CLI).
 
+## Limits
+
+- Chart-values policies (Vault, observability persistence, plaintext credentials, image tags in values) read the
+  chart's inputs. A ` + "`helm.sh/v3`" + ` Release always carries them; a ` + "`helm.sh/v4`" + ` Chart is a remote component whose
+  inputs the engine does not show to policies in a real preview or in a state export, so for v4 charts those
+  checks run in the mock tests only (the rendered children, such as Deployments, are still judged in real runs).
+- The SDK's mock monitor drops unknown inputs instead of passing them as unknown, so a mock *preview* graph cannot
+  tell "unknown" from "not set": evaluate the non-preview mock graph (` + "`pack.Evaluate`" + ` on mocks with known values).
+- Account-level settings (EBS encryption by default, S3 account public access block) are not visible to policies;
+  the pack asks for the per-resource setting.
+- Directory mode (` + "`--policy-pack policies/`" + `) needs the Go language host, which this repository's sandbox does not
+  have; the tests drive the prebuilt executable.
+
 ## Tests
 
 ` + "`make policy-test`" + ` runs ` + "`go test ./policies/...`" + `:
