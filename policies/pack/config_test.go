@@ -112,3 +112,22 @@ func TestSchemaDescribesDefaults(t *testing.T) {
 	assert.Equal(t, "array", ports["type"])
 	assert.Equal(t, map[string]any{"type": "integer"}, ports["items"])
 }
+
+// TestProdExceptsTheEKSCreatorGrant: the committed prod exception covers the grant pulumi-eks forces on the
+// cluster it creates, and nothing else.
+func TestProdExceptsTheEKSCreatorGrant(t *testing.T) {
+	cfg, err := pack.LoadConfigFile(filepath.Join("..", "config", "prod.json"))
+	require.NoError(t, err)
+	child := mk(eksCluster, "platform-prod-eksCluster", with(goodCluster(), "accessConfig.bootstrapClusterCreatorAdminPermissions", true))
+	child.URN = "urn:pulumi:prod::platform::platform:cluster:Cluster$eks:index:Cluster$aws:eks/cluster:Cluster::platform-prod-eksCluster"
+	child.Protect = true
+	ds := pack.Evaluate(pack.Prod, cfg, []pack.Resource{child})
+	require.Len(t, ds, 1)
+	assert.Equal(t, "eks-no-creator-admin", ds[0].PolicyID)
+	assert.Equal(t, "EXC-1", ds[0].ExceptedBy)
+	assert.Empty(t, pack.Blocking(ds))
+
+	other := child
+	other.URN = "urn:pulumi:prod::platform::aws:eks/cluster:Cluster::hand-made"
+	assert.Len(t, pack.Blocking(pack.Evaluate(pack.Prod, cfg, []pack.Resource{other})), 1, "the exception names one cluster only")
+}

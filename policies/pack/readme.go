@@ -194,7 +194,8 @@ exactly and shows the exception's ID and reason next to the (no longer blocking)
 }
 ` + "```" + `
 
-Take the URN from the violation output (or ` + "`pulumi stack --show-urns`" + `). An exception needs a reason and at least
+` + "`policies/config/prod.json`" + ` carries a real one: pulumi-eks forces the cluster creator's admin grant, which
+` + "`eks-no-creator-admin`" + ` forbids in prod. Take the URN from the violation output (or ` + "`pulumi stack --show-urns`" + `). An exception needs a reason and at least
 one policy and target; IDs sort naturally (EXC-2 before EXC-10). Remove it when the reason expires.
 
 ## Adding a policy
