@@ -118,7 +118,7 @@ func TestSchemaDescribesDefaults(t *testing.T) {
 func TestProdExceptsTheEKSCreatorGrant(t *testing.T) {
 	cfg, err := pack.LoadConfigFile(filepath.Join("..", "config", "prod.json"))
 	require.NoError(t, err)
-	child := mk(eksCluster, "platform-prod-eksCluster", with(goodCluster(), "accessConfig.bootstrapClusterCreatorAdminPermissions", true))
+	child := withProvider(mk(eksCluster, "platform-prod-eksCluster", with(goodCluster(), "accessConfig.bootstrapClusterCreatorAdminPermissions", true)), defaultTags)
 	child.URN = "urn:pulumi:prod::platform::platform:cluster:Cluster$eks:index:Cluster$aws:eks/cluster:Cluster::platform-prod-eksCluster"
 	child.Protect = true
 	ds := pack.Evaluate(pack.Prod, cfg, []pack.Resource{child})
