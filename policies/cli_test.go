@@ -196,7 +196,7 @@ func TestCLIPolicyAnalyze(t *testing.T) {
     "EXC-2": {
       "reason": "taint added by the node bootstrap script until PLAT-43 lands",
       "match": [{"policies": ["gpu-nodegroup-taint"],
-                 "targets": ["urn:pulumi:prod::platform::platform:gpupools:GpuPools$aws:eks/nodeGroup:NodeGroup::prod-gpu-inference"]}]
+                 "targets": ["urn:pulumi:prod::platform::platform:gpupools:GPUPools$aws:eks/nodeGroup:NodeGroup::prod-gpu-inference"]}]
     }
   }
 }`), 0o644))

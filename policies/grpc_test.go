@@ -117,7 +117,7 @@ func TestPluginHostProtocol(t *testing.T) {
 	// A GPU node group over the staging cap (8, from config/staging.json) and without the taint.
 	gpu := &pulumirpc.AnalyzeRequest{
 		Type: "aws:eks/nodeGroup:NodeGroup", Name: "staging-gpu-inference",
-		Urn: "urn:pulumi:acme-staging::platform::platform:gpupools:GpuPools$aws:eks/nodeGroup:NodeGroup::staging-gpu-inference",
+		Urn: "urn:pulumi:acme-staging::platform::platform:gpupools:GPUPools$aws:eks/nodeGroup:NodeGroup::staging-gpu-inference",
 		Properties: marshal(t, map[string]any{
 			"amiType": "AL2023_x86_64_NVIDIA", "instanceTypes": []any{"g6e.xlarge"},
 			"scalingConfig":  map[string]any{"minSize": 0, "desiredSize": 0, "maxSize": 12},
@@ -125,7 +125,7 @@ func TestPluginHostProtocol(t *testing.T) {
 			"subnetIds":      []any{"subnet-a", "subnet-b"},
 			"tags":           map[string]any{"Environment": "staging", "Owner": "ml", "CostCenter": "cc-7"},
 		}),
-		Options: &pulumirpc.AnalyzerResourceOptions{Parent: "urn:pulumi:acme-staging::platform::platform:gpupools:GpuPools::staging-gpu"},
+		Options: &pulumirpc.AnalyzerResourceOptions{Parent: "urn:pulumi:acme-staging::platform::platform:gpupools:GPUPools::staging-gpu"},
 	}
 	rem, err := client.Remediate(ctx, gpu)
 	require.NoError(t, err)

@@ -186,7 +186,7 @@ exactly and shows the exception's ID and reason next to the (no longer blocking)
       "match": [
         {
           "policies": ["gpu-pool-max-size"],
-          "targets": ["urn:pulumi:prod::platform::platform:gpupools:GpuPools$aws:eks/nodeGroup:NodeGroup::prod-gpu-inference"]
+          "targets": ["urn:pulumi:prod::platform::platform:gpupools:GPUPools$aws:eks/nodeGroup:NodeGroup::prod-gpu-inference"]
         }
       ]
     }
@@ -195,8 +195,9 @@ exactly and shows the exception's ID and reason next to the (no longer blocking)
 ` + "```" + `
 
 ` + "`policies/config/prod.json`" + ` carries a real one: pulumi-eks forces the cluster creator's admin grant, which
-` + "`eks-no-creator-admin`" + ` forbids in prod. Take the URN from the violation output (or ` + "`pulumi stack --show-urns`" + `). An exception needs a reason and at least
-one policy and target; IDs sort naturally (EXC-2 before EXC-10). Remove it when the reason expires.
+` + "`eks-no-creator-admin`" + ` forbids in prod. Take the URN from the violation output (or
+` + "`pulumi stack --show-urns`" + `). An exception needs a reason and at least one policy and target; IDs sort naturally
+(EXC-2 before EXC-10). Remove it when the reason expires.
 
 ## Adding a policy
 
