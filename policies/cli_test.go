@@ -17,7 +17,8 @@ import (
 	"github.com/platform-team/platform/policies/pack"
 )
 
-// The fixtures under testdata are `pulumi stack export` documents of a prod stack shaped like the program's:
+// The fixtures under testdata are stand-ins for `pulumi stack export` documents (written for these tests, not
+// exported from a real deployment) of a prod stack shaped like the program's, in the CLI's deployment v3 format:
 // prod-compliant.json passes every mandatory policy; prod-violating.json differs in exactly two places: a
 // world-open API endpoint on the concrete EKS cluster under its eks:index:Cluster component (which breaks both
 // eks-endpoint-restricted and, in prod, eks-endpoint-private) and a GPU node group without its taint.
