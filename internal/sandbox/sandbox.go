@@ -118,12 +118,15 @@ func (o *Options) defaults() error {
 		}
 		*p = abs
 	}
-	for i, p := range o.PolicyPacks {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return fmt.Errorf("sandbox: policy pack: %w", err)
+	// The CLI runs in the generated project dir: relative paths must not reach it.
+	for _, list := range [][]string{o.PolicyPacks, o.PolicyPackConfigs} {
+		for i, p := range list {
+			abs, err := filepath.Abs(p)
+			if err != nil {
+				return fmt.Errorf("sandbox: %w", err)
+			}
+			list[i] = abs
 		}
-		o.PolicyPacks[i] = abs
 	}
 	var missing []string
 	for _, f := range []string{o.PulumiBin, o.StandinBin, o.StackFile, filepath.Join(root, "Pulumi.yaml")} {
@@ -131,7 +134,7 @@ func (o *Options) defaults() error {
 			missing = append(missing, f)
 		}
 	}
-	for _, f := range o.PolicyPacks {
+	for _, f := range append(append([]string{}, o.PolicyPacks...), o.PolicyPackConfigs...) {
 		if _, err := os.Stat(f); err != nil {
 			missing = append(missing, f)
 		}
