@@ -247,3 +247,15 @@ func isSet(v resource.PropertyValue) bool {
 	}
 	return !v.IsNull() && !(v.IsString() && v.StringValue() == "")
 }
+
+func TestProdProtectsWhatCannotBeRecreated(t *testing.T) {
+	for env, want := range map[string]bool{"dev": false, "prod": true} {
+		g, err := runStack(t, env, false)
+		require.NoError(t, err)
+		critical := append(g.OfType("aws:ec2/vpc:Vpc"), g.OfType("aws:kms/key:Key")...)
+		critical = append(critical, g.Only(t, "eks:index:Cluster"))
+		for _, r := range critical {
+			assert.Equal(t, want, r.Protect, "%s: %s %s protect", env, r.Type, r.Name)
+		}
+	}
+}

@@ -66,6 +66,9 @@ type ClusterArgs struct {
 	SystemNodeGroup SystemNodeGroup
 	// Tags is the environment's tag set. Required.
 	Tags tags.Set
+	// Protect guards the control plane and the secrets key against deletion (a mistaken destroy or a
+	// replacing diff). Default: false; the program sets it in prod.
+	Protect bool
 }
 
 // SystemNodeGroup sizes the system node group.
@@ -144,7 +147,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 			}},
 		}},
 		Tags: t.For(args.Name + "-eks"),
-	}, parent)
+	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +201,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		},
 		Tags:        t.All(""),
 		ClusterTags: t.For(args.Name),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{logGroup}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{logGroup}), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}

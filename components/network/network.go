@@ -54,6 +54,9 @@ type NetworkArgs struct {
 	ClusterName string
 	// Tags is the environment's tag set. Required.
 	Tags tags.Set
+	// Protect guards the VPC and the flow-log key against deletion (a mistaken destroy or a replacing diff).
+	// Default: false; the program sets it in prod.
+	Protect bool
 }
 
 // Network is the VPC and everything in it.
@@ -111,7 +114,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		EnableDnsHostnames: pulumi.Bool(true),
 		EnableDnsSupport:   pulumi.Bool(true),
 		Tags:               t.For(name),
-	}, parent)
+	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +355,7 @@ func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc,
 			}},
 		}},
 		Tags: t.For(name + "-flow-logs"),
-	}, parent)
+	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}

@@ -25,9 +25,11 @@ const Project = "platform"
 
 // Resource is one registered resource as the program asked for it.
 type Resource struct {
-	Type   string
-	Name   string
-	URN    string
+	Type string
+	Name string
+	URN  string
+	// ID is the physical id the stand-in assigned (custom resources only).
+	ID     string
 	Parent string // URN of the parent ("" for the stack's direct children)
 	// Provider is the provider reference (URN::ID) the resource was registered with; "" for components.
 	Provider string
@@ -37,8 +39,10 @@ type Resource struct {
 	// IgnoreChanges lists the properties the resource asked the engine to ignore after creation.
 	IgnoreChanges []string
 	DependsOn     []string
-	Inputs        resource.PropertyMap
-	Outputs       resource.PropertyMap
+	// PropertyDependencies maps an input property to the URNs of the resources its value came from.
+	PropertyDependencies map[string][]string
+	Inputs               resource.PropertyMap
+	Outputs              resource.PropertyMap
 }
 
 // ParentType returns the type token of the resource's parent ("" for the stack's direct children).
@@ -190,6 +194,12 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		res.Protect = rpc.GetProtect()
 		res.IgnoreChanges = rpc.GetIgnoreChanges()
 		res.DependsOn = rpc.GetDependencies()
+		for k, deps := range rpc.GetPropertyDependencies() {
+			if res.PropertyDependencies == nil {
+				res.PropertyDependencies = map[string][]string{}
+			}
+			res.PropertyDependencies[k] = deps.GetUrns()
+		}
 	}
 	res.URN = r.urn(res.Parent, res.Type, res.Name)
 
@@ -197,6 +207,7 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	if res.Custom {
 		id = fakeID(res.Type, res.Name)
 	}
+	res.ID = id
 	outputs := r.outputs(res, id)
 	res.Outputs = outputs
 

@@ -48,6 +48,9 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 	}
 	withAWS := pulumi.Provider(provider)
 	name := cfg.Cluster.Name
+	// In prod the VPC, KMS keys and control plane are protected: deleting them takes a deliberate
+	// `pulumi state unprotect`, never a mistaken destroy or a replacing diff.
+	protect := cfg.Environment == config.Prod
 
 	net, err := network.NewNetwork(ctx, name, &network.NetworkArgs{
 		CIDR:                  cfg.Network.CIDR,
@@ -59,6 +62,7 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 		InterfaceEndpoints:    cfg.Network.InterfaceEndpoints,
 		ClusterName:           name,
 		Tags:                  t,
+		Protect:               protect,
 	}, withAWS)
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)
@@ -87,7 +91,8 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 			MinSize:       *sys.MinSize, DesiredSize: *sys.DesiredSize, MaxSize: *sys.MaxSize,
 			DiskSizeGiB: sys.DiskSizeGiB,
 		},
-		Tags: t,
+		Tags:    t,
+		Protect: protect,
 	}, withAWS)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)

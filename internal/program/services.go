@@ -1,0 +1,190 @@
+//go:build platformservices
+
+package program
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+
+	"github.com/platform-team/platform/components/autoscaling"
+	"github.com/platform-team/platform/components/externalsecrets"
+	"github.com/platform-team/platform/components/gpuruntime"
+	"github.com/platform-team/platform/components/mesh"
+	"github.com/platform-team/platform/components/observability"
+	"github.com/platform-team/platform/components/vault"
+	"github.com/platform-team/platform/components/vaultconfig"
+	"github.com/platform-team/platform/internal/config"
+	"github.com/platform-team/platform/internal/kubeprovider"
+)
+
+// Secret config keys read here (never part of the typed config structs, so they exist only as secrets).
+const (
+	grafanaAdminPasswordKey = config.Namespace + ":grafanaAdminPassword"
+	vaultTokenKey           = config.Namespace + ":vaultToken"
+	vaultCACertFileKey      = config.Namespace + ":vaultCaCertFile"
+)
+
+// Services holds the in-cluster platform services buildServices created.
+type Services struct {
+	Observability   *observability.Observability
+	Mesh            *mesh.Mesh
+	GPURuntime      *gpuruntime.GPURuntime
+	Autoscaling     *autoscaling.Autoscaling
+	Vault           *vault.Vault
+	ExternalSecrets *externalsecrets.ExternalSecrets
+	VaultConfig     *vaultconfig.VaultConfig
+}
+
+// buildServices installs the platform services on the cluster p created, in dependency order:
+// observability first (its CRDs and collector are what the mesh's tracing and the DCGM ServiceMonitor
+// target), then mesh, GPU runtime, autoscaling, Vault and External Secrets, and -- only when
+// vault.configure is set -- Vault's configuration. svc is the validated service configuration.
+func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Services, error) {
+	cfg := p.Config
+	name := cfg.Cluster.Name
+	cl := p.Cluster
+	prod := cfg.Environment == config.Prod
+
+	kp, err := kubeprovider.New(ctx, name+"-k8s", cl.KubeconfigJSON, pulumi.DependsOn([]pulumi.Resource{cl}))
+	if err != nil {
+		return nil, err
+	}
+	// Everything in-cluster waits for the GPU pools too, so DaemonSets and autoscaler see them from the start.
+	after := pulumi.DependsOn([]pulumi.Resource{cl, p.GPUPools})
+	out := &Services{}
+
+	o := svc.Observability
+	obsArgs := &observability.Args{
+		AWSProvider: p.Provider, KubeProvider: kp,
+		ClusterName: cl.Name, Region: cfg.AWS.Region,
+		OidcProviderArn: cl.OidcProviderArn, OidcIssuer: cl.OidcIssuer,
+		Tags:                  p.Tags.For(name + "-observability"),
+		PrometheusReplicas:    o.PrometheusReplicas,
+		PrometheusRetention:   o.PrometheusRetention,
+		PrometheusStorageGiB:  o.PrometheusStorageGiB,
+		AlertmanagerReplicas:  o.AlertmanagerReplicas,
+		GrafanaPersistence:    *o.GrafanaPersistence,
+		LogRetentionDays:      o.LogRetentionDays,
+		TraceRetentionDays:    o.TraceRetentionDays,
+		KMSDeletionWindowDays: cfg.Cluster.KMSDeletionWindowDays,
+	}
+	if _, ok := ctx.GetConfig(grafanaAdminPasswordKey); ok {
+		obsArgs.GrafanaAdminPassword = pulumiconfig.RequireSecret(ctx, grafanaAdminPasswordKey)
+	}
+	for _, s := range o.SLOs {
+		obsArgs.SLOs = append(obsArgs.SLOs, observability.SLO{
+			Service: s.Service, Namespace: s.Namespace, Objective: s.Objective, LatencyThresholdMs: s.LatencyThresholdMs,
+		})
+	}
+	if out.Observability, err = observability.NewObservability(ctx, name+"-observability", obsArgs, after); err != nil {
+		return nil, fmt.Errorf("observability: %w", err)
+	}
+
+	m := svc.Mesh
+	if out.Mesh, err = mesh.NewMesh(ctx, name+"-mesh", &mesh.Args{
+		AWSProvider: p.Provider, KubeProvider: kp,
+		NodeSecurityGroupId:      cl.NodeSecurityGroupID,
+		Tags:                     p.Tags.For(name + "-mesh"),
+		RevisionTag:              m.RevisionTag,
+		Istiod:                   mesh.Replicas{Min: m.IstiodMinReplicas, Max: m.IstiodMaxReplicas},
+		Gateway:                  mesh.Replicas{Min: m.GatewayMinReplicas, Max: m.GatewayMaxReplicas},
+		InternetFacing:           m.InternetFacing,
+		LoadBalancerSourceRanges: m.LoadBalancerSourceRanges,
+		TracingService:           fmt.Sprintf("otel-collector.%s.svc.cluster.local", observability.DefaultNamespace),
+		TracingSamplingPercent:   m.TracingSamplingPercent,
+	}, after, pulumi.DependsOn([]pulumi.Resource{out.Observability})); err != nil {
+		return nil, fmt.Errorf("mesh: %w", err)
+	}
+
+	if out.GPURuntime, err = gpuruntime.NewGPURuntime(ctx, name+"-gpu-runtime", &gpuruntime.Args{
+		KubeProvider:       kp,
+		EnableDCGMExporter: *svc.GPURuntime.DCGMExporter,
+		// The ServiceMonitor CRD comes with kube-prometheus-stack, hence the dependency below.
+		ServiceMonitor: *svc.GPURuntime.DCGMExporter,
+	}, after, pulumi.DependsOn([]pulumi.Resource{out.Observability})); err != nil {
+		return nil, fmt.Errorf("gpu runtime: %w", err)
+	}
+
+	as := svc.Autoscaling
+	if out.Autoscaling, err = autoscaling.NewAutoscaling(ctx, name+"-autoscaling", &autoscaling.Args{
+		AWSProvider: p.Provider, KubeProvider: kp,
+		ClusterName: cl.Name, Region: cfg.AWS.Region,
+		OidcProviderArn: cl.OidcProviderArn, OidcIssuer: cl.OidcIssuer,
+		Tags:                      p.Tags.For(name + "-autoscaling"),
+		ClusterAutoscalerImageTag: svc.ClusterAutoscalerImageTag(cfg.Cluster.KubernetesVersion),
+		ClusterAutoscalerReplicas: as.ClusterAutoscalerReplicas,
+		Expander:                  as.Expander,
+		ScaleDownUnneededTime:     as.ScaleDownUnneededTime,
+		EnableKEDA:                *as.KEDA,
+		KEDAOperatorReplicas:      as.KEDAOperatorReplicas,
+	}, after); err != nil {
+		return nil, fmt.Errorf("autoscaling: %w", err)
+	}
+
+	v := svc.Vault
+	if out.Vault, err = vault.NewVault(ctx, name+"-vault", &vault.Args{
+		AWSProvider: p.Provider, KubeProvider: kp,
+		ClusterName: cl.Name, Region: cfg.AWS.Region,
+		OidcProviderArn: cl.OidcProviderArn, OidcIssuer: cl.OidcIssuer,
+		Tags:                  p.Tags.For(name + "-vault"),
+		Replicas:              v.Replicas,
+		StorageGiB:            v.StorageGiB,
+		AuditStorageGiB:       v.AuditStorageGiB,
+		Injector:              *v.Injector,
+		KMSDeletionWindowDays: v.KMSDeletionWindowDays,
+		ProtectUnsealKey:      prod,
+	}, after); err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	if out.ExternalSecrets, err = externalsecrets.NewExternalSecrets(ctx, name+"-external-secrets", &externalsecrets.Args{
+		KubeProvider: kp, Replicas: pickInt(prod, 2, 1),
+	}, after); err != nil {
+		return nil, fmt.Errorf("external secrets: %w", err)
+	}
+
+	if v.Configure {
+		teams := map[string]vaultconfig.Team{}
+		for team, t := range v.Teams {
+			teams[team] = vaultconfig.Team{Namespaces: t.Namespaces, ServiceAccounts: t.ServiceAccounts,
+				TokenTTLSeconds: t.TokenTTLSeconds, TokenMaxTTLSeconds: t.TokenMaxTTLSeconds}
+		}
+		caFile, _ := ctx.GetConfig(vaultCACertFileKey)
+		if out.VaultConfig, err = vaultconfig.NewVaultConfig(ctx, name+"-vault-config", &vaultconfig.Args{
+			Address:             pulumi.String(v.Address),
+			Token:               pulumiconfig.RequireSecret(ctx, vaultTokenKey),
+			CACertFile:          caFile,
+			KubeProvider:        kp,
+			VaultServiceAddress: out.Vault.Address,
+			CACertPem:           out.Vault.CACertPem,
+			ESONamespace:        externalsecrets.DefaultNamespace,
+			ESOServiceAccount:   externalsecrets.ServiceAccount,
+			ESOReady:            out.ExternalSecrets.Ready,
+			Teams:               teams,
+		}, pulumi.DependsOn([]pulumi.Resource{out.Vault})); err != nil {
+			return nil, fmt.Errorf("vault config: %w", err)
+		}
+	}
+
+	ctx.Export("grafanaAdminPassword", out.Observability.GrafanaAdminPassword)
+	ctx.Export("grafanaUrl", out.Observability.GrafanaURL)
+	ctx.Export("prometheusUrl", out.Observability.PrometheusURL)
+	ctx.Export("otlpGrpcEndpoint", out.Observability.OtlpGrpcEndpoint)
+	ctx.Export("logsBucket", out.Observability.LogsBucket)
+	ctx.Export("tracesBucket", out.Observability.TracesBucket)
+	ctx.Export("meshRevision", out.Mesh.Revision)
+	ctx.Export("meshRevisionTag", out.Mesh.RevisionTag)
+	ctx.Export("clusterAutoscalerRoleArn", out.Autoscaling.ClusterAutoscalerRoleArn)
+	ctx.Export("vaultAddress", out.Vault.Address)
+	ctx.Export("vaultCaCert", out.Vault.CACertPem)
+	ctx.Export("vaultUnsealKeyArn", out.Vault.UnsealKeyArn)
+	return out, nil
+}
+
+func pickInt(cond bool, a, b int) int {
+	if cond {
+		return a
+	}
+	return b
+}
