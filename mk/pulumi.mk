@@ -1,4 +1,7 @@
-# Pulumi CLI and actionlint, built from the pinned tools module (tools/go.mod).
+# Pulumi CLI and actionlint, built from pinned tools modules: tools/go.mod for
+# the CLI, tools/actionlint/go.mod for actionlint (its own module because it
+# needs a go.yaml.in/yaml/v4 release candidate older than the one the CLI's
+# dependencies select, and the two APIs differ).
 #
 # The CLI cannot be downloaded here, so it is compiled from
 # github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at the version tools/go.mod pins.
@@ -23,10 +26,10 @@ $(PULUMI): tools/go.mod tools/go.sum
 	cd tools && $(GO) build -ldflags "$(PULUMI_LDFLAGS)" -o ../$@ github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 	@./$@ version
 
-$(ACTIONLINT): tools/go.mod tools/go.sum
+$(ACTIONLINT): tools/actionlint/go.mod tools/actionlint/go.sum
 	@mkdir -p $(BIN_DIR)
-	cd tools && $(GO) build -o ../$@ github.com/rhysd/actionlint/cmd/actionlint
+	cd tools/actionlint && $(GO) build -o ../../$@ github.com/rhysd/actionlint/cmd/actionlint
 
 # Lints every workflow under .github/workflows (actionlint finds them itself).
 actionlint: $(ACTIONLINT)
-	./$(ACTIONLINT) -color=never
+	./$(ACTIONLINT) -no-color
