@@ -136,16 +136,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		Description:        fmt.Sprintf("Envelope encryption of Kubernetes secrets and control-plane logs of %s", args.Name),
 		DeletionWindowDays: args.KMSDeletionWindowDays,
 		Alias:              args.Name + "-eks",
-		ServiceStatements: []map[string]any{{
-			"Sid":       "CloudWatchLogsUse",
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": "logs.${region}.amazonaws.com"},
-			"Action":    []any{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
-			"Resource":  "*",
-			"Condition": map[string]any{"ArnEquals": map[string]any{
-				"kms:EncryptionContext:aws:logs:arn": "arn:${partition}:logs:${region}:${account}:log-group:" + logGroupName,
-			}},
-		}},
+		ServiceStatements: []map[string]any{kmskey.CloudWatchLogsStatement(logGroupName)},
 		Tags: t.For(args.Name + "-eks"),
 	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {

@@ -344,16 +344,7 @@ func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc,
 		Description:        fmt.Sprintf("VPC flow logs of %s", name),
 		DeletionWindowDays: args.KMSDeletionWindowDays,
 		Alias:              name + "-flow-logs",
-		ServiceStatements: []map[string]any{{
-			"Sid":       "CloudWatchLogsUse",
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": "logs.${region}.amazonaws.com"},
-			"Action":    []any{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
-			"Resource":  "*",
-			"Condition": map[string]any{"ArnEquals": map[string]any{
-				"kms:EncryptionContext:aws:logs:arn": "arn:${partition}:logs:${region}:${account}:log-group:" + groupName,
-			}},
-		}},
+		ServiceStatements: []map[string]any{kmskey.CloudWatchLogsStatement(groupName)},
 		Tags: t.For(name + "-flow-logs"),
 	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {

@@ -114,3 +114,17 @@ func substitute(v any, account, partition, region string) any {
 		return v
 	}
 }
+
+// CloudWatchLogsStatement lets CloudWatch Logs in the key's region use the key for one log group only.
+func CloudWatchLogsStatement(logGroupName string) map[string]any {
+	return map[string]any{
+		"Sid":       "CloudWatchLogsUse",
+		"Effect":    "Allow",
+		"Principal": map[string]any{"Service": "logs.${region}.amazonaws.com"},
+		"Action":    []any{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
+		"Resource":  "*",
+		"Condition": map[string]any{"ArnEquals": map[string]any{
+			"kms:EncryptionContext:aws:logs:arn": "arn:${partition}:logs:${region}:${account}:log-group:" + logGroupName,
+		}},
+	}
+}
