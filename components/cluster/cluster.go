@@ -136,8 +136,8 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		Description:        fmt.Sprintf("Envelope encryption of Kubernetes secrets and control-plane logs of %s", args.Name),
 		DeletionWindowDays: args.KMSDeletionWindowDays,
 		Alias:              args.Name + "-eks",
-		ServiceStatements: []map[string]any{kmskey.CloudWatchLogsStatement(logGroupName)},
-		Tags: t.For(args.Name + "-eks"),
+		ServiceStatements:  []map[string]any{kmskey.CloudWatchLogsStatement(logGroupName)},
+		Tags:               t.For(args.Name + "-eks"),
 	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err

@@ -344,8 +344,8 @@ func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc,
 		Description:        fmt.Sprintf("VPC flow logs of %s", name),
 		DeletionWindowDays: args.KMSDeletionWindowDays,
 		Alias:              name + "-flow-logs",
-		ServiceStatements: []map[string]any{kmskey.CloudWatchLogsStatement(groupName)},
-		Tags: t.For(name + "-flow-logs"),
+		ServiceStatements:  []map[string]any{kmskey.CloudWatchLogsStatement(groupName)},
+		Tags:               t.For(name + "-flow-logs"),
 	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
