@@ -137,7 +137,11 @@ func report(w io.Writer, action, stack string, res sandbox.Result, withPolicies 
 	for _, op := range ops {
 		parts = append(parts, fmt.Sprintf("%s %d", op, res.Changes[op]))
 	}
-	fmt.Fprintf(w, "\n==> %s %s (stand-in providers): %s [%s]\n", action, stack, strings.Join(parts, ", "), took.Round(time.Second))
+	summary := strings.Join(parts, ", ")
+	if summary == "" {
+		summary = "no changes"
+	}
+	fmt.Fprintf(w, "\n==> %s %s (stand-in providers): %s [%s]\n", action, stack, summary, took.Round(time.Second))
 	if !withPolicies || action == "destroy" {
 		return
 	}
