@@ -13,9 +13,11 @@ BIN_DIR ?= bin
 STACK ?= dev
 OUT ?= .sandbox/$(STACK).export.json
 POLICY_PACK ?= $(BIN_DIR)/platform-policy
+# The stack's policy levels, thresholds and recorded exceptions, as CI passes them.
+POLICY_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 STANDIN := $(BIN_DIR)/pulumi-resource-standin
 SANDBOX := $(BIN_DIR)/sandbox
-SANDBOX_FLAGS = -stack $(STACK) -policy-pack $(POLICY_PACK)
+SANDBOX_FLAGS = -stack $(STACK) -policy-pack $(POLICY_PACK) $(if $(POLICY_CONFIG),-policy-pack-config $(POLICY_CONFIG))
 
 .PHONY: sandbox sandbox-driver preview up destroy export test-e2e
 
