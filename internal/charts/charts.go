@@ -43,13 +43,19 @@ const (
 const istioVersion = "1.27.3"
 
 var catalogue = map[string]Chart{
-	IstioBase:          {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "base", Version: istioVersion},
-	Istiod:             {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "istiod", Version: istioVersion},
-	IstioGateway:       {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "gateway", Version: istioVersion},
-	NvidiaDevicePlugin: {Repo: "https://nvidia.github.io/k8s-device-plugin", Chart: "nvidia-device-plugin", Version: "0.17.1"},
-	DCGMExporter:       {Repo: "https://nvidia.github.io/dcgm-exporter/helm-charts", Chart: "dcgm-exporter", Version: "4.1.1"},
-	ClusterAutoscaler:  {Repo: "https://kubernetes.github.io/autoscaler", Chart: "cluster-autoscaler", Version: "9.46.6"},
-	KEDA:               {Repo: "https://kedacore.github.io/charts", Chart: "keda", Version: "2.17.2"},
+	IstioBase:            {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "base", Version: istioVersion},
+	Istiod:               {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "istiod", Version: istioVersion},
+	IstioGateway:         {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "gateway", Version: istioVersion},
+	NvidiaDevicePlugin:   {Repo: "https://nvidia.github.io/k8s-device-plugin", Chart: "nvidia-device-plugin", Version: "0.17.1"},
+	DCGMExporter:         {Repo: "https://nvidia.github.io/dcgm-exporter/helm-charts", Chart: "dcgm-exporter", Version: "4.1.1"},
+	KubePrometheusStack:  {Repo: "https://prometheus-community.github.io/helm-charts", Chart: "kube-prometheus-stack", Version: "67.8.0"},
+	Loki:                 {Repo: "https://grafana-community.github.io/helm-charts", Chart: "loki", Version: "8.2.0"},
+	Tempo:                {Repo: "https://grafana-community.github.io/helm-charts", Chart: "tempo", Version: "1.25.1"},
+	OpenTelemetryCollect: {Repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", Chart: "opentelemetry-collector", Version: "0.158.3"},
+	Vault:                {Repo: "https://helm.releases.hashicorp.com", Chart: "vault", Version: "0.30.1"},
+	ExternalSecrets:      {Repo: "https://charts.external-secrets.io", Chart: "external-secrets", Version: "2.0.0"},
+	ClusterAutoscaler:    {Repo: "https://kubernetes.github.io/autoscaler", Chart: "cluster-autoscaler", Version: "9.46.6"},
+	KEDA:                 {Repo: "https://kedacore.github.io/charts", Chart: "keda", Version: "2.17.2"},
 }
 
 // Lookup returns the catalogue entry for name.

@@ -1,0 +1,261 @@
+package observability
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platform-team/platform/internal/irsa"
+)
+
+// Datasource UIDs, fixed so the correlation links between them survive re-provisioning.
+const (
+	PrometheusUID = "prometheus"
+	LokiUID       = "loki"
+	TempoUID      = "tempo"
+)
+
+// StoragePolicy lets a role use exactly the given buckets and the KMS key that encrypts them.
+func StoragePolicy(bucketArns []string, keyArn string) (string, error) {
+	objects := make([]string, len(bucketArns))
+	for i, b := range bucketArns {
+		objects[i] = b + "/*"
+	}
+	return irsa.PolicyDocument(
+		map[string]any{"Sid": "ListBuckets", "Effect": "Allow", "Action": []string{"s3:ListBucket"}, "Resource": bucketArns},
+		map[string]any{"Sid": "ReadWriteObjects", "Effect": "Allow",
+			"Action":   []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+			"Resource": objects},
+		map[string]any{"Sid": "UseDataKey", "Effect": "Allow",
+			"Action":   []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"},
+			"Resource": []string{keyArn}},
+	)
+}
+
+// TLSOnlyPolicy denies any request to the bucket that does not use TLS.
+func TLSOnlyPolicy(bucketArn string) (string, error) {
+	b, err := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Sid":       "DenyInsecureTransport",
+			"Effect":    "Deny",
+			"Principal": "*",
+			"Action":    "s3:*",
+			"Resource":  []string{bucketArn, bucketArn + "/*"},
+			"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+		}},
+	})
+	if err != nil {
+		return "", fmt.Errorf("tls-only policy: %w", err)
+	}
+	return string(b), nil
+}
+
+func resources(reqCPU, reqMem, limCPU, limMem string) map[string]any {
+	return map[string]any{
+		"requests": map[string]any{"cpu": reqCPU, "memory": reqMem},
+		"limits":   map[string]any{"cpu": limCPU, "memory": limMem},
+	}
+}
+
+func pvc(sizeGiB int) map[string]any {
+	return map[string]any{"volumeClaimTemplate": map[string]any{"spec": map[string]any{
+		"accessModes": []any{"ReadWriteOnce"},
+		"resources":   map[string]any{"requests": map[string]any{"storage": fmt.Sprintf("%dGi", sizeGiB)}},
+	}}}
+}
+
+// GrafanaDatasources are Loki and Tempo, linked both ways and to Prometheus: a trace opens its logs
+// (tracesToLogsV2) and its RED metrics (tracesToMetrics, service map); a log line's trace id opens the
+// trace (derivedFields); Prometheus exemplars open traces (see KubePrometheusStackValues).
+func GrafanaDatasources(ns string) []any {
+	return []any{
+		map[string]any{
+			"name": "Loki", "uid": LokiUID, "type": "loki", "access": "proxy",
+			"url": "http://" + svc(lokiRelease+"-gateway", ns),
+			"jsonData": map[string]any{
+				"derivedFields": []any{map[string]any{
+					"name": "TraceID", "datasourceUid": TempoUID,
+					// OTLP logs carry trace_id as structured metadata; "$$" escapes Grafana's env expansion.
+					"matcherType": "label", "matcherRegex": "trace_id",
+					"url": "$${__value.raw}", "urlDisplayLabel": "View trace",
+				}},
+			},
+		},
+		map[string]any{
+			"name": "Tempo", "uid": TempoUID, "type": "tempo", "access": "proxy",
+			"url": fmt.Sprintf("http://%s:3200", svc(tempoRelease, ns)),
+			"jsonData": map[string]any{
+				"tracesToLogsV2": map[string]any{
+					"datasourceUid": LokiUID, "filterByTraceID": true,
+					"spanStartTimeShift": "-5m", "spanEndTimeShift": "5m",
+				},
+				"tracesToMetrics": map[string]any{"datasourceUid": PrometheusUID},
+				"serviceMap":      map[string]any{"datasourceUid": PrometheusUID},
+				"nodeGraph":       map[string]any{"enabled": true},
+				"lokiSearch":      map[string]any{"datasourceUid": LokiUID},
+			},
+		},
+	}
+}
+
+// KubePrometheusStackValues are the kube-prometheus-stack values (keys verified in internal/charts/knownkeys).
+func KubePrometheusStackValues(a *Args) map[string]any {
+	rules := map[string]any{}
+	for _, s := range a.SLOs {
+		rules[RuleGroupName(s)] = Rules(s)
+	}
+	grafana := map[string]any{
+		// The password lives only in the grafana-admin Secret (a Pulumi secret), never in chart values.
+		"admin": map[string]any{
+			"existingSecret": grafanaAdminSecret,
+			"userKey":        "admin-user",
+			"passwordKey":    "admin-password",
+		},
+		"persistence": map[string]any{"enabled": a.GrafanaPersistence, "size": "10Gi"},
+		"resources":   resources("100m", "256Mi", "1", "512Mi"),
+		"sidecar": map[string]any{"datasources": map[string]any{
+			"exemplarTraceIdDestinations": map[string]any{"datasourceUid": TempoUID, "traceIdLabelName": "trace_id"},
+		}},
+		"additionalDataSources": GrafanaDatasources(a.Namespace),
+	}
+	return map[string]any{
+		"fullnameOverride": kpsRelease,
+		"grafana":          grafana,
+		"prometheus": map[string]any{"prometheusSpec": map[string]any{
+			"replicas":    a.PrometheusReplicas,
+			"retention":   a.PrometheusRetention,
+			"storageSpec": pvc(a.PrometheusStorageGiB),
+			"resources":   resources("500m", "2Gi", "2", "4Gi"),
+			// The OpenTelemetry collector pushes OTLP metrics through remote write.
+			"enableRemoteWriteReceiver": true,
+			"enableFeatures":            []any{"exemplar-storage"},
+			// Select every ServiceMonitor/PodMonitor/PrometheusRule in the cluster, not only those labelled
+			// with this release: the DCGM exporter, Loki, Tempo and teams' rules are installed separately.
+			"ruleSelectorNilUsesHelmValues":           false,
+			"serviceMonitorSelectorNilUsesHelmValues": false,
+			"podMonitorSelectorNilUsesHelmValues":     false,
+		}},
+		"alertmanager": map[string]any{"alertmanagerSpec": map[string]any{
+			"replicas":  a.AlertmanagerReplicas,
+			"storage":   pvc(5),
+			"resources": resources("50m", "128Mi", "500m", "256Mi"),
+		}},
+		"prometheusOperator":           map[string]any{"resources": resources("100m", "128Mi", "500m", "512Mi")},
+		"additionalPrometheusRulesMap": rules,
+	}
+}
+
+// LokiValues run Loki as a single binary on S3 (keys verified in internal/charts/knownkeys). Bucket names
+// and the role ARN may be outputs.
+func LokiValues(a *Args, chunksBucket, rulerBucket, roleArn pulumi.StringInput) map[string]any {
+	return map[string]any{
+		"deploymentMode": "SingleBinary",
+		"loki": map[string]any{
+			"auth_enabled":  false,
+			"commonConfig":  map[string]any{"replication_factor": 1},
+			"limits_config": map[string]any{"retention_period": fmt.Sprintf("%dd", a.LogRetentionDays)},
+			"compactor": map[string]any{
+				"retention_enabled":    true,
+				"delete_request_store": "s3",
+			},
+			"schemaConfig": map[string]any{"configs": []any{map[string]any{
+				"from": "2024-04-01", "store": "tsdb", "object_store": "s3", "schema": "v13",
+				"index": map[string]any{"prefix": "index_", "period": "24h"},
+			}}},
+			"storage": map[string]any{
+				"type":        "s3",
+				"bucketNames": map[string]any{"chunks": chunksBucket, "ruler": rulerBucket, "admin": chunksBucket},
+				"s3":          map[string]any{"region": a.Region},
+			},
+		},
+		"serviceAccount": map[string]any{
+			"create":      true,
+			"name":        LokiServiceAccount,
+			"annotations": map[string]any{irsa.AnnotationKey: roleArn},
+		},
+		"singleBinary": map[string]any{
+			"replicas":    1,
+			"resources":   resources("250m", "512Mi", "2", "2Gi"),
+			"persistence": map[string]any{"enabled": true, "size": "20Gi"},
+		},
+		"read":    map[string]any{"replicas": 0},
+		"write":   map[string]any{"replicas": 0},
+		"backend": map[string]any{"replicas": 0},
+		// Caches and the self-test canary are sized for large installs and pull unpinned test images.
+		"chunksCache":  map[string]any{"enabled": false},
+		"resultsCache": map[string]any{"enabled": false},
+		"lokiCanary":   map[string]any{"enabled": false},
+		"test":         map[string]any{"enabled": false},
+	}
+}
+
+// TempoValues run Tempo (single binary) on S3 (keys verified in internal/charts/knownkeys).
+func TempoValues(a *Args, bucket, roleArn pulumi.StringInput) map[string]any {
+	return map[string]any{
+		"tempo": map[string]any{
+			"retention":        fmt.Sprintf("%dh", a.TraceRetentionDays*24),
+			"reportingEnabled": false,
+			"resources":        resources("250m", "512Mi", "2", "2Gi"),
+			"storage": map[string]any{"trace": map[string]any{
+				"backend": "s3",
+				"s3": map[string]any{
+					"bucket":   bucket,
+					"endpoint": fmt.Sprintf("s3.%s.amazonaws.com", a.Region),
+				},
+			}},
+		},
+		"serviceAccount": map[string]any{
+			"create":      true,
+			"name":        TempoServiceAccount,
+			"annotations": map[string]any{irsa.AnnotationKey: roleArn},
+		},
+		"persistence": map[string]any{"enabled": true, "size": "10Gi"},
+	}
+}
+
+// OtelCollectorValues run the collector as a deployment that fans OTLP out to Tempo, Prometheus and Loki
+// (keys verified in internal/charts/knownkeys).
+func OtelCollectorValues(a *Args) map[string]any {
+	ns := a.Namespace
+	pipeline := func(exporter string) map[string]any {
+		return map[string]any{
+			"receivers":  []any{"otlp"},
+			"processors": []any{"memory_limiter", "batch"},
+			"exporters":  []any{exporter},
+		}
+	}
+	return map[string]any{
+		"mode":             "deployment",
+		"fullnameOverride": otelRelease,
+		"replicaCount":     2,
+		"image":            map[string]any{"repository": "otel/opentelemetry-collector-contrib", "tag": OtelCollectorImageTag},
+		"resources":        resources("200m", "256Mi", "1", "1Gi"),
+		"config": map[string]any{
+			"receivers": map[string]any{"otlp": map[string]any{"protocols": map[string]any{
+				"grpc": map[string]any{"endpoint": "0.0.0.0:4317"},
+				"http": map[string]any{"endpoint": "0.0.0.0:4318"},
+			}}},
+			"processors": map[string]any{
+				"batch":          map[string]any{},
+				"memory_limiter": map[string]any{"check_interval": "5s", "limit_percentage": 80, "spike_limit_percentage": 25},
+			},
+			"exporters": map[string]any{
+				"otlp/tempo": map[string]any{
+					"endpoint": svc(tempoRelease, ns) + ":4317",
+					"tls":      map[string]any{"insecure": true},
+				},
+				"prometheusremotewrite": map[string]any{
+					"endpoint": fmt.Sprintf("http://%s:9090/api/v1/write", svc(kpsRelease+"-prometheus", ns)),
+				},
+				"otlphttp/loki": map[string]any{"endpoint": fmt.Sprintf("http://%s/otlp", svc(lokiRelease+"-gateway", ns))},
+			},
+			"service": map[string]any{"pipelines": map[string]any{
+				"traces":  pipeline("otlp/tempo"),
+				"metrics": pipeline("prometheusremotewrite"),
+				"logs":    pipeline("otlphttp/loki"),
+			}},
+		},
+	}
+}
