@@ -1,0 +1,371 @@
+// Package vault provides the Vault component: HashiCorp Vault from its official chart with integrated
+// (raft) storage, TLS on every listener (a platform CA and server certificate generated with pulumi-tls and
+// kept as Pulumi secrets), auto-unseal with a dedicated KMS key through an IRSA role (never the node
+// role), persistent audit storage and the Vault Agent injector.
+//
+// It does not initialise Vault or configure it: initialisation is a one-off human step (see the runbook in
+// docs/services.md) and configuration as code lives in package vaultconfig, enabled once Vault has a token.
+package vault
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/irsa"
+	"github.com/platform-team/platform/internal/podsecurity"
+)
+
+const (
+	componentType = "platform:vault:Vault"
+	// DefaultNamespace for the Vault servers and injector.
+	DefaultNamespace = "vault"
+	// Release is the Helm release name; the chart names the server service account, services and pods
+	// after it ("vault", "vault-internal", "vault-0", ...).
+	Release = "vault"
+	// ServiceAccount is the server's service account the unseal role trusts.
+	ServiceAccount = "vault"
+	// ImageTag pins Vault (the catalogue chart's default, stated explicitly so policies and reviewers see it).
+	ImageTag = "1.20.1"
+	// TLSSecretName holds the server certificate, key and CA, mounted at TLSMountPath.
+	TLSSecretName = "vault-tls"
+	TLSMountPath  = "/vault/userconfig/vault-tls"
+	// AuditMountPath is where the chart mounts the audit volume; vaultconfig enables a file device there.
+	AuditMountPath = "/vault/audit"
+)
+
+// Args configures Vault.
+type Args struct {
+	// AWSProvider and KubeProvider are the explicit providers. Required.
+	AWSProvider  *aws.Provider
+	KubeProvider *kubernetes.Provider
+	// ClusterName names the unseal key alias. Required.
+	ClusterName pulumi.StringInput
+	// Region of the unseal key. Required.
+	Region string
+	// OidcProviderArn and OidcIssuer (without https://) of the cluster, for IRSA. Required.
+	OidcProviderArn pulumi.StringInput
+	OidcIssuer      pulumi.StringInput
+	// Tags for AWS resources. Default: none (provider default tags still apply).
+	Tags pulumi.StringMapInput
+	// Namespace. Default: "vault".
+	Namespace string
+	// Replicas of the raft cluster; odd. Required (1 in dev, >= 3 elsewhere, enforced by config).
+	Replicas int
+	// StorageGiB and AuditStorageGiB per replica. Default: 10 each.
+	StorageGiB      int
+	AuditStorageGiB int
+	// Injector installs the Vault Agent sidecar injector. Default: false (zero value); config defaults it on.
+	Injector bool
+	// KMSDeletionWindowDays of the unseal key. Default: 30.
+	KMSDeletionWindowDays int
+	// ProtectUnsealKey marks the unseal key protected: deleting it makes Vault's data unrecoverable.
+	// Default: false; the program sets it in prod.
+	ProtectUnsealKey bool
+}
+
+// Vault is the component.
+type Vault struct {
+	pulumi.ResourceState
+
+	// Address is Vault's in-cluster HTTPS address.
+	Address pulumi.StringOutput `pulumi:"address"`
+	// CACertPem is the CA that signed Vault's certificate (public; clients need it to verify Vault).
+	CACertPem pulumi.StringOutput `pulumi:"caCertPem"`
+	// UnsealKeyArn is the KMS key the awskms seal uses.
+	UnsealKeyArn pulumi.StringOutput `pulumi:"unsealKeyArn"`
+	// Namespace Vault runs in.
+	Namespace pulumi.StringOutput `pulumi:"namespace"`
+}
+
+func (a *Args) applyDefaults() {
+	if a.Namespace == "" {
+		a.Namespace = DefaultNamespace
+	}
+	if a.StorageGiB == 0 {
+		a.StorageGiB = 10
+	}
+	if a.AuditStorageGiB == 0 {
+		a.AuditStorageGiB = 10
+	}
+	if a.KMSDeletionWindowDays == 0 {
+		a.KMSDeletionWindowDays = 30
+	}
+}
+
+// ValidateArgs returns every problem with args (after defaults), or nil.
+func ValidateArgs(a *Args) error {
+	var p []string
+	if a.AWSProvider == nil {
+		p = append(p, "awsProvider is required")
+	}
+	if a.KubeProvider == nil {
+		p = append(p, "kubeProvider is required")
+	}
+	if a.ClusterName == nil {
+		p = append(p, "clusterName is required")
+	}
+	if a.Region == "" {
+		p = append(p, "region is required")
+	}
+	if a.OidcProviderArn == nil || a.OidcIssuer == nil {
+		p = append(p, "oidcProviderArn and oidcIssuer are required")
+	}
+	if a.Replicas < 1 || a.Replicas%2 == 0 {
+		p = append(p, fmt.Sprintf("replicas must be odd and >= 1 for a raft quorum (got %d)", a.Replicas))
+	}
+	if a.StorageGiB < 1 || a.AuditStorageGiB < 1 {
+		p = append(p, "storageGiB and auditStorageGiB must be >= 1")
+	}
+	if a.KMSDeletionWindowDays < 7 || a.KMSDeletionWindowDays > 30 {
+		p = append(p, fmt.Sprintf("kmsDeletionWindowDays must be within [7, 30] (got %d)", a.KMSDeletionWindowDays))
+	}
+	if len(p) > 0 {
+		return fmt.Errorf("vault: %s", strings.Join(p, "; "))
+	}
+	return nil
+}
+
+// DNSNames are the names Vault is reached by: the client service, the active/standby services and every
+// pod through the headless raft service (raft peers verify each other's certificates).
+func DNSNames(ns string) []string {
+	var names []string
+	for _, svc := range []string{Release, Release + "-active", Release + "-standby", Release + "-internal"} {
+		names = append(names, svc, fmt.Sprintf("%s.%s", svc, ns), fmt.Sprintf("%s.%s.svc", svc, ns), fmt.Sprintf("%s.%s.svc.cluster.local", svc, ns))
+	}
+	names = append(names, fmt.Sprintf("*.%s-internal", Release), fmt.Sprintf("*.%s-internal.%s.svc.cluster.local", Release, ns))
+	return names
+}
+
+// UnsealPolicy lets the server use exactly the unseal key, and only for the seal's operations.
+func UnsealPolicy(keyArn string) (string, error) {
+	return irsa.PolicyDocument(map[string]any{
+		"Sid": "AutoUnseal", "Effect": "Allow",
+		"Action":   []string{"kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"},
+		"Resource": []string{keyArn},
+	})
+}
+
+// ServerConfig is Vault's HCL configuration: TLS listener, raft storage joining every peer over TLS,
+// the awskms seal, Kubernetes service registration and Prometheus telemetry.
+func ServerConfig(ns, region, keyID string, replicas int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ui = true\n\nlistener \"tcp\" {\n  address = \"[::]:8200\"\n  cluster_address = \"[::]:8201\"\n")
+	fmt.Fprintf(&b, "  tls_cert_file = \"%s/tls.crt\"\n  tls_key_file = \"%s/tls.key\"\n  tls_client_ca_file = \"%s/ca.crt\"\n", TLSMountPath, TLSMountPath, TLSMountPath)
+	fmt.Fprintf(&b, "  telemetry {\n    unauthenticated_metrics_access = true\n  }\n}\n\n")
+	fmt.Fprintf(&b, "storage \"raft\" {\n  path = \"/vault/data\"\n")
+	for i := 0; i < replicas; i++ {
+		fmt.Fprintf(&b, "  retry_join {\n    leader_api_addr = \"https://%s-%d.%s-internal.%s.svc.cluster.local:8200\"\n    leader_ca_cert_file = \"%s/ca.crt\"\n  }\n", Release, i, Release, ns, TLSMountPath)
+	}
+	fmt.Fprintf(&b, "}\n\nseal \"awskms\" {\n  region = \"%s\"\n  kms_key_id = \"%s\"\n}\n\n", region, keyID)
+	fmt.Fprintf(&b, "service_registration \"kubernetes\" {}\n\ntelemetry {\n  prometheus_retention_time = \"30s\"\n  disable_hostname = true\n}\n")
+	return b.String()
+}
+
+// NewVault creates the unseal key and role, TLS material, the namespace and the Vault release.
+func NewVault(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Vault, error) {
+	if args == nil {
+		args = &Args{}
+	}
+	a := *args
+	a.applyDefaults()
+	if err := ValidateArgs(&a); err != nil {
+		return nil, err
+	}
+	comp := &Vault{}
+	opts = append(opts, pulumi.Providers(a.AWSProvider, a.KubeProvider))
+	if err := ctx.RegisterComponentResource(componentType, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	child := func(key string) string { return fmt.Sprintf("%s-%s", name, key) }
+
+	key, err := kms.NewKey(ctx, child("unseal-key"), &kms.KeyArgs{
+		Description:          pulumi.Sprintf("Vault auto-unseal for %s", a.ClusterName),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(a.KMSDeletionWindowDays),
+		Tags:                 a.Tags,
+	}, parent, pulumi.Protect(a.ProtectUnsealKey))
+	if err != nil {
+		return nil, fmt.Errorf("vault unseal key: %w", err)
+	}
+	if _, err := kms.NewAlias(ctx, child("unseal-key-alias"), &kms.AliasArgs{
+		Name:        pulumi.Sprintf("alias/%s-vault-unseal", a.ClusterName),
+		TargetKeyId: key.KeyId,
+	}, parent); err != nil {
+		return nil, fmt.Errorf("vault unseal key alias: %w", err)
+	}
+	role, err := irsa.NewRole(ctx, child("unseal-irsa"), irsa.RoleArgs{
+		OidcProviderArn: a.OidcProviderArn, OidcIssuer: a.OidcIssuer,
+		Namespace: a.Namespace, ServiceAccount: ServiceAccount,
+		Policy: key.Arn.ApplyT(UnsealPolicy).(pulumi.StringOutput),
+		Tags:   a.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	// TLS: a CA for Vault only, so clients trust exactly this CA for exactly this service.
+	tp, err := tls.NewProvider(ctx, child("tls"), &tls.ProviderArgs{}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("vault tls provider: %w", err)
+	}
+	withTLS := []pulumi.ResourceOption{parent, pulumi.Provider(tp)}
+	caKey, err := tls.NewPrivateKey(ctx, child("ca-key"), &tls.PrivateKeyArgs{Algorithm: pulumi.String("ECDSA"), EcdsaCurve: pulumi.String("P256")}, withTLS...)
+	if err != nil {
+		return nil, fmt.Errorf("vault ca key: %w", err)
+	}
+	ca, err := tls.NewSelfSignedCert(ctx, child("ca"), &tls.SelfSignedCertArgs{
+		PrivateKeyPem:       caKey.PrivateKeyPem,
+		IsCaCertificate:     pulumi.Bool(true),
+		ValidityPeriodHours: pulumi.Int(10 * 365 * 24),
+		AllowedUses:         pulumi.ToStringArray([]string{"cert_signing", "crl_signing"}),
+		Subject:             &tls.SelfSignedCertSubjectArgs{CommonName: pulumi.Sprintf("%s Vault CA", a.ClusterName), Organization: pulumi.String("platform")},
+	}, withTLS...)
+	if err != nil {
+		return nil, fmt.Errorf("vault ca: %w", err)
+	}
+	serverKey, err := tls.NewPrivateKey(ctx, child("server-key"), &tls.PrivateKeyArgs{Algorithm: pulumi.String("ECDSA"), EcdsaCurve: pulumi.String("P256")}, withTLS...)
+	if err != nil {
+		return nil, fmt.Errorf("vault server key: %w", err)
+	}
+	csr, err := tls.NewCertRequest(ctx, child("server-csr"), &tls.CertRequestArgs{
+		PrivateKeyPem: serverKey.PrivateKeyPem,
+		DnsNames:      pulumi.ToStringArray(DNSNames(a.Namespace)),
+		IpAddresses:   pulumi.ToStringArray([]string{"127.0.0.1"}),
+		Subject:       &tls.CertRequestSubjectArgs{CommonName: pulumi.Sprintf("%s.%s.svc", Release, a.Namespace)},
+	}, withTLS...)
+	if err != nil {
+		return nil, fmt.Errorf("vault csr: %w", err)
+	}
+	cert, err := tls.NewLocallySignedCert(ctx, child("server-cert"), &tls.LocallySignedCertArgs{
+		CertRequestPem:      csr.CertRequestPem,
+		CaPrivateKeyPem:     caKey.PrivateKeyPem,
+		CaCertPem:           ca.CertPem,
+		ValidityPeriodHours: pulumi.Int(365 * 24),
+		// Re-issued by any `pulumi up` in the last 30 days; pods pick it up on their next (OnDelete) restart.
+		EarlyRenewalHours: pulumi.Int(30 * 24),
+		AllowedUses:       pulumi.ToStringArray([]string{"digital_signature", "key_encipherment", "server_auth", "client_auth"}),
+	}, withTLS...)
+	if err != nil {
+		return nil, fmt.Errorf("vault server cert: %w", err)
+	}
+
+	ns, err := podsecurity.NewNamespace(ctx, child("namespace"), podsecurity.NamespaceArgs{
+		Name: a.Namespace, Enforce: podsecurity.Baseline,
+		Reason: "the Vault chart's default container security context does not drop all capabilities or set seccomp",
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	tlsSecret, err := corev1.NewSecret(ctx, child("tls-secret"), &corev1.SecretArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(TLSSecretName), Namespace: pulumi.String(a.Namespace)},
+		Type:     pulumi.String("Opaque"),
+		StringData: pulumi.StringMap{
+			"tls.crt": cert.CertPem,
+			"tls.key": pulumi.ToSecret(serverKey.PrivateKeyPem).(pulumi.StringOutput),
+			"ca.crt":  ca.CertPem,
+		},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{ns}))
+	if err != nil {
+		return nil, fmt.Errorf("vault tls secret: %w", err)
+	}
+
+	config := key.KeyId.ApplyT(func(id string) string { return ServerConfig(a.Namespace, a.Region, id, a.Replicas) }).(pulumi.StringOutput)
+	vc, err := charts.Lookup(charts.Vault)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := helmv3.NewRelease(ctx, child(Release), &helmv3.ReleaseArgs{
+		Name:           pulumi.String(Release),
+		Chart:          pulumi.String(vc.Chart),
+		Version:        pulumi.String(vc.Version),
+		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(vc.Repo)},
+		Namespace:      pulumi.String(a.Namespace),
+		Values:         pulumi.ToMap(Values(&a, config, role.Role.Arn)),
+		Atomic:         pulumi.Bool(true),
+		CleanupOnFail:  pulumi.Bool(true),
+		MaxHistory:     pulumi.Int(10),
+		Timeout:        pulumi.Int(600),
+		// Sealed, uninitialised pods are not Ready until the runbook's `vault operator init`; waiting for
+		// readiness would fail the first install.
+		SkipAwait: pulumi.Bool(true),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{tlsSecret, role.Policy})); err != nil {
+		return nil, fmt.Errorf("vault release: %w", err)
+	}
+
+	comp.Address = pulumi.String(fmt.Sprintf("https://%s.%s.svc:8200", Release, a.Namespace)).ToStringOutput()
+	comp.CACertPem = ca.CertPem
+	comp.UnsealKeyArn = key.Arn
+	comp.Namespace = ns.Metadata.Name().Elem()
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"address":      comp.Address,
+		"caCertPem":    comp.CACertPem,
+		"unsealKeyArn": comp.UnsealKeyArn,
+		"namespace":    comp.Namespace,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+// Values are the vault chart values (keys verified in internal/charts/knownkeys). config and roleArn may
+// be outputs.
+func Values(a *Args, config, roleArn pulumi.StringInput) map[string]any {
+	res := func(cpu, mem, lcpu, lmem string) map[string]any {
+		return map[string]any{
+			"requests": map[string]any{"cpu": cpu, "memory": mem},
+			"limits":   map[string]any{"cpu": lcpu, "memory": lmem},
+		}
+	}
+	injectorReplicas := 1
+	if a.Replicas >= 3 {
+		injectorReplicas = 2
+	}
+	return map[string]any{
+		"global": map[string]any{"tlsDisable": false},
+		"injector": map[string]any{
+			"enabled":   a.Injector,
+			"replicas":  injectorReplicas,
+			"resources": res("50m", "64Mi", "250m", "256Mi"),
+		},
+		"server": map[string]any{
+			"image":     map[string]any{"tag": ImageTag},
+			"resources": res("250m", "256Mi", "1", "1Gi"),
+			"dev":       map[string]any{"enabled": false},
+			"ha": map[string]any{
+				"enabled":  true,
+				"replicas": a.Replicas,
+				"raft": map[string]any{
+					"enabled":   true,
+					"setNodeId": true,
+					"config":    config,
+				},
+			},
+			"dataStorage":  map[string]any{"enabled": true, "size": fmt.Sprintf("%dGi", a.StorageGiB)},
+			"auditStorage": map[string]any{"enabled": true, "size": fmt.Sprintf("%dGi", a.AuditStorageGiB)},
+			"serviceAccount": map[string]any{
+				"create":      true,
+				"name":        ServiceAccount,
+				"annotations": map[string]any{irsa.AnnotationKey: roleArn},
+			},
+			"extraEnvironmentVars": map[string]any{
+				// The CLI inside the pods (probes, operators' `kubectl exec`) verifies the server certificate.
+				"VAULT_CACERT": TLSMountPath + "/ca.crt",
+			},
+			"volumes":      []any{map[string]any{"name": "vault-tls", "secret": map[string]any{"secretName": TLSSecretName}}},
+			"volumeMounts": []any{map[string]any{"name": "vault-tls", "mountPath": TLSMountPath, "readOnly": true}},
+		},
+		"ui":  map[string]any{"enabled": true},
+		"csi": map[string]any{"enabled": false},
+	}
+}

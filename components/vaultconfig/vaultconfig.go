@@ -1,0 +1,323 @@
+// Package vaultconfig provides the VaultConfig component: Vault's own configuration as code through the
+// pulumi-vault provider -- a file audit device on the persistent audit volume, a Kubernetes auth backend
+// bound to this cluster, a KV v2 mount, and per team a read policy on kv/<team>/*, a Kubernetes auth role
+// for the team's service accounts and one for the External Secrets Operator, plus a ClusterSecretStore
+// usable only from the team's namespaces.
+//
+// It is the second stage of the Vault bootstrap: it needs an initialised Vault and a token (secret config),
+// and does not create Vault itself (package vault) or install ESO (package externalsecrets).
+package vaultconfig
+
+import (
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	vault "github.com/pulumi/pulumi-vault/sdk/v6/go/vault"
+	vaultk8s "github.com/pulumi/pulumi-vault/sdk/v6/go/vault/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	componentType = "platform:vaultconfig:VaultConfig"
+	// KVPath is the KV v2 mount teams' secrets live under (kv/<team>/...).
+	KVPath = "kv"
+	// AuthPath is the Kubernetes auth mount.
+	AuthPath = "kubernetes"
+	// InClusterAPI is how Vault, running in the cluster, reaches the API server for TokenReviews.
+	InClusterAPI = "https://kubernetes.default.svc:443"
+)
+
+// Team is one team's access.
+type Team struct {
+	// Namespaces whose ServiceAccounts may log in as the team. Required, exact names.
+	Namespaces []string
+	// ServiceAccounts that may log in as the team. Required, exact names.
+	ServiceAccounts []string
+	// TokenTTLSeconds and TokenMaxTTLSeconds bound issued tokens. Default: 3600 and 14400.
+	TokenTTLSeconds    int
+	TokenMaxTTLSeconds int
+}
+
+// Args configures Vault.
+type Args struct {
+	// Address of Vault as seen from where `pulumi up` runs (e.g. https://127.0.0.1:8200 via port-forward).
+	// Required.
+	Address pulumi.StringInput
+	// Token with rights to configure Vault (a Pulumi secret). Required.
+	Token pulumi.StringInput
+	// CACertFile is a local file holding Vault's CA (from the vault component's caCertPem output).
+	// Default: none (the system trust store).
+	CACertFile string
+	// TLSServerName is the name verified on Vault's certificate when Address is a port-forward.
+	// Default: "vault.vault.svc".
+	TLSServerName string
+	// KubeProvider creates the ClusterSecretStores. Required.
+	KubeProvider *kubernetes.Provider
+	// VaultServiceAddress is Vault's in-cluster address ESO connects to. Required.
+	VaultServiceAddress pulumi.StringInput
+	// CACertPem is Vault's CA, given to ESO. Required.
+	CACertPem pulumi.StringInput
+	// ESONamespace and ESOServiceAccount identify the operator. Default: external-secrets/external-secrets.
+	ESONamespace      string
+	ESOServiceAccount string
+	// ESOReady is the operator's chart objects (CRDs); stores wait for them. Default: none.
+	ESOReady pulumi.ResourceArrayInput
+	// AuditFilePath is where the file audit device writes (on the chart's audit volume).
+	// Default: "/vault/audit/vault_audit.log".
+	AuditFilePath string
+	// Teams keyed by team name. Default: none.
+	Teams map[string]Team
+}
+
+// VaultConfig is the component.
+type VaultConfig struct {
+	pulumi.ResourceState
+
+	// KVPath is the KV v2 mount.
+	KVPath pulumi.StringOutput `pulumi:"kvPath"`
+	// TeamRoles maps team -> Kubernetes auth role name.
+	TeamRoles pulumi.StringMapOutput `pulumi:"teamRoles"`
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+func (a *Args) applyDefaults() {
+	if a.TLSServerName == "" {
+		a.TLSServerName = "vault.vault.svc"
+	}
+	if a.ESONamespace == "" {
+		a.ESONamespace = "external-secrets"
+	}
+	if a.ESOServiceAccount == "" {
+		a.ESOServiceAccount = "external-secrets"
+	}
+	if a.AuditFilePath == "" {
+		a.AuditFilePath = "/vault/audit/vault_audit.log"
+	}
+	for name, t := range a.Teams {
+		if t.TokenTTLSeconds == 0 {
+			t.TokenTTLSeconds = 3600
+		}
+		if t.TokenMaxTTLSeconds == 0 {
+			t.TokenMaxTTLSeconds = 14400
+		}
+		a.Teams[name] = t
+	}
+}
+
+func teamNames(teams map[string]Team) []string {
+	names := make([]string, 0, len(teams))
+	for n := range teams {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ValidateArgs returns every problem with args (after defaults), or nil.
+func ValidateArgs(a *Args) error {
+	var p []string
+	if a.Address == nil {
+		p = append(p, "address is required")
+	}
+	if a.Token == nil {
+		p = append(p, "token is required (secret config platform:vaultToken)")
+	}
+	if a.KubeProvider == nil {
+		p = append(p, "kubeProvider is required")
+	}
+	if a.VaultServiceAddress == nil || a.CACertPem == nil {
+		p = append(p, "vaultServiceAddress and caCertPem are required")
+	}
+	for _, name := range teamNames(a.Teams) {
+		t := a.Teams[name]
+		if !dnsLabel.MatchString(name) {
+			p = append(p, fmt.Sprintf("teams.%s: team names must be DNS labels", name))
+		}
+		if len(t.Namespaces) == 0 || len(t.ServiceAccounts) == 0 {
+			p = append(p, fmt.Sprintf("teams.%s: namespaces and serviceAccounts are required", name))
+		}
+		for _, v := range append(append([]string{}, t.Namespaces...), t.ServiceAccounts...) {
+			if !dnsLabel.MatchString(v) {
+				p = append(p, fmt.Sprintf("teams.%s: %q must be an exact name (no wildcards)", name, v))
+			}
+		}
+		if t.TokenTTLSeconds <= 0 || t.TokenMaxTTLSeconds < t.TokenTTLSeconds {
+			p = append(p, fmt.Sprintf("teams.%s: need 0 < tokenTtlSeconds (%d) <= tokenMaxTtlSeconds (%d)", name, t.TokenTTLSeconds, t.TokenMaxTTLSeconds))
+		}
+	}
+	if len(p) > 0 {
+		return fmt.Errorf("vaultconfig: %s", strings.Join(p, "; "))
+	}
+	return nil
+}
+
+// TeamPolicy is the Vault policy of a team: read its own KV subtree, nothing else.
+func TeamPolicy(team string) string {
+	return fmt.Sprintf("path \"%s/data/%s/*\" {\n  capabilities = [\"read\"]\n}\n\npath \"%s/metadata/%s/*\" {\n  capabilities = [\"read\", \"list\"]\n}\n",
+		KVPath, team, KVPath, team)
+}
+
+// NewVaultConfig configures Vault.
+func NewVaultConfig(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*VaultConfig, error) {
+	if args == nil {
+		args = &Args{}
+	}
+	a := *args
+	teams := map[string]Team{}
+	for k, v := range a.Teams {
+		teams[k] = v
+	}
+	a.Teams = teams
+	a.applyDefaults()
+	if err := ValidateArgs(&a); err != nil {
+		return nil, err
+	}
+	comp := &VaultConfig{}
+	if err := ctx.RegisterComponentResource(componentType, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	child := func(key string) string { return fmt.Sprintf("%s-%s", name, key) }
+
+	pargs := &vault.ProviderArgs{
+		Address:       a.Address,
+		Token:         pulumi.ToSecret(a.Token.ToStringOutput()).(pulumi.StringOutput),
+		TlsServerName: pulumi.String(a.TLSServerName),
+	}
+	if a.CACertFile != "" {
+		pargs.CaCertFile = pulumi.String(a.CACertFile)
+	}
+	vp, err := vault.NewProvider(ctx, child("vault"), pargs, pulumi.Parent(comp))
+	if err != nil {
+		return nil, fmt.Errorf("vault provider: %w", err)
+	}
+	onVault := []pulumi.ResourceOption{pulumi.Parent(comp), pulumi.Provider(vp)}
+	onKube := []pulumi.ResourceOption{pulumi.Parent(comp), pulumi.Provider(a.KubeProvider)}
+
+	if _, err := vault.NewAudit(ctx, child("audit-file"), &vault.AuditArgs{
+		Type:        pulumi.String("file"),
+		Path:        pulumi.String("file"),
+		Description: pulumi.String("audit log on the persistent audit volume"),
+		Options:     pulumi.StringMap{"file_path": pulumi.String(a.AuditFilePath)},
+	}, onVault...); err != nil {
+		return nil, fmt.Errorf("vault audit: %w", err)
+	}
+	auth, err := vault.NewAuthBackend(ctx, child("kubernetes-auth"), &vault.AuthBackendArgs{
+		Type: pulumi.String("kubernetes"), Path: pulumi.String(AuthPath),
+		Description: pulumi.String("service accounts of this cluster"),
+	}, onVault...)
+	if err != nil {
+		return nil, fmt.Errorf("vault kubernetes auth: %w", err)
+	}
+	if _, err := vaultk8s.NewAuthBackendConfig(ctx, child("kubernetes-auth-config"), &vaultk8s.AuthBackendConfigArgs{
+		Backend: auth.Path,
+		// Vault runs in this cluster: it reviews tokens with its own service account (the chart binds
+		// system:auth-delegator), so no long-lived reviewer JWT is stored anywhere.
+		KubernetesHost: pulumi.String(InClusterAPI),
+	}, onVault...); err != nil {
+		return nil, fmt.Errorf("vault kubernetes auth config: %w", err)
+	}
+	kv, err := vault.NewMount(ctx, child("kv"), &vault.MountArgs{
+		Path: pulumi.String(KVPath), Type: pulumi.String("kv"),
+		Options:     pulumi.Map{"version": pulumi.String("2")},
+		Description: pulumi.String("team secrets, kv/<team>/..."),
+	}, onVault...)
+	if err != nil {
+		return nil, fmt.Errorf("vault kv mount: %w", err)
+	}
+
+	caBundle := a.CACertPem.ToStringOutput().ApplyT(func(pem string) string {
+		return base64.StdEncoding.EncodeToString([]byte(pem))
+	}).(pulumi.StringOutput)
+	roles := pulumi.StringMap{}
+	for _, team := range teamNames(a.Teams) {
+		t := a.Teams[team]
+		pol, err := vault.NewPolicy(ctx, child("policy-"+team), &vault.PolicyArgs{
+			Name: pulumi.String("team-" + team), Policy: pulumi.String(TeamPolicy(team)),
+		}, append(onVault, pulumi.DependsOn([]pulumi.Resource{kv}))...)
+		if err != nil {
+			return nil, fmt.Errorf("vault policy %s: %w", team, err)
+		}
+		roleName := "team-" + team
+		if _, err := vaultk8s.NewAuthBackendRole(ctx, child("role-"+team), &vaultk8s.AuthBackendRoleArgs{
+			Backend:                       auth.Path,
+			RoleName:                      pulumi.String(roleName),
+			BoundServiceAccountNames:      pulumi.ToStringArray(sorted(t.ServiceAccounts)),
+			BoundServiceAccountNamespaces: pulumi.ToStringArray(sorted(t.Namespaces)),
+			TokenPolicies:                 pulumi.StringArray{pol.Name},
+			TokenTtl:                      pulumi.Int(t.TokenTTLSeconds),
+			TokenMaxTtl:                   pulumi.Int(t.TokenMaxTTLSeconds),
+		}, onVault...); err != nil {
+			return nil, fmt.Errorf("vault role %s: %w", team, err)
+		}
+		esoRole := "eso-" + team
+		if _, err := vaultk8s.NewAuthBackendRole(ctx, child("eso-role-"+team), &vaultk8s.AuthBackendRoleArgs{
+			Backend:                       auth.Path,
+			RoleName:                      pulumi.String(esoRole),
+			BoundServiceAccountNames:      pulumi.ToStringArray([]string{a.ESOServiceAccount}),
+			BoundServiceAccountNamespaces: pulumi.ToStringArray([]string{a.ESONamespace}),
+			TokenPolicies:                 pulumi.StringArray{pol.Name},
+			TokenTtl:                      pulumi.Int(t.TokenTTLSeconds),
+			TokenMaxTtl:                   pulumi.Int(t.TokenMaxTTLSeconds),
+		}, onVault...); err != nil {
+			return nil, fmt.Errorf("vault eso role %s: %w", team, err)
+		}
+		storeOpts := onKube
+		if a.ESOReady != nil {
+			storeOpts = append(storeOpts, pulumi.DependsOnInputs(a.ESOReady))
+		}
+		if _, err := apiextensions.NewCustomResource(ctx, child("store-"+team), &apiextensions.CustomResourceArgs{
+			ApiVersion: pulumi.String("external-secrets.io/v1"),
+			Kind:       pulumi.String("ClusterSecretStore"),
+			Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String("vault-" + team)},
+			OtherFields: map[string]any{"spec": map[string]any{
+				// Only the team's namespaces may reference this store: a ClusterSecretStore is otherwise
+				// usable from every namespace, which would hand one team's secrets to all.
+				"conditions": []any{map[string]any{"namespaces": stringsAny(sorted(t.Namespaces))}},
+				"provider": map[string]any{"vault": map[string]any{
+					"server":   a.VaultServiceAddress,
+					"path":     KVPath,
+					"version":  "v2",
+					"caBundle": caBundle,
+					"auth": map[string]any{"kubernetes": map[string]any{
+						"mountPath": AuthPath,
+						"role":      esoRole,
+						"serviceAccountRef": map[string]any{
+							"name": a.ESOServiceAccount, "namespace": a.ESONamespace,
+						},
+					}},
+				}},
+			}},
+		}, storeOpts...); err != nil {
+			return nil, fmt.Errorf("cluster secret store %s: %w", team, err)
+		}
+		roles[team] = pulumi.String(roleName)
+	}
+
+	comp.KVPath = kv.Path
+	comp.TeamRoles = roles.ToStringMapOutput()
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{"kvPath": comp.KVPath, "teamRoles": comp.TeamRoles}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
+
+func stringsAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
