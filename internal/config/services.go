@@ -75,7 +75,8 @@ type SLO struct {
 	Namespace string `json:"namespace"`
 	// Objective is the target percentage of good requests, e.g. 99.9. Required, in (0, 100).
 	Objective float64 `json:"objective"`
-	// LatencyThresholdMs makes a request slower than this bad too. Default: 0 (availability only).
+	// LatencyThresholdMs makes a request slower than this bad too; one of Istio's latency bucket boundaries
+	// (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, ... ms). Default: 0 (availability only).
 	LatencyThresholdMs int `json:"latencyThresholdMs,omitempty"`
 }
 
@@ -253,6 +254,9 @@ var (
 	dnsLabelRe      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	revisionTagRe   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	allowedExpander = []string{"least-waste", "most-pods", "price", "priority", "random"}
+	// istioLatencyBucketsMs mirrors components/observability.IstioLatencyBucketsMs (Istio's default
+	// istio_request_duration_milliseconds boundaries); config does not import components.
+	istioLatencyBucketsMs = []string{"1", "2", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000", "10000", "30000", "60000", "300000", "600000", "1800000", "3600000"}
 )
 
 // validate checks the effective service configuration and reports every problem with its path.
@@ -311,8 +315,8 @@ func (s *Services) validate(env Environment, add func(path, msg string)) {
 		} else if 100-slo.Objective < 0.001 {
 			add(path+".objective", fmt.Sprintf("%v leaves an error budget too small to alert on (max 99.999)", slo.Objective))
 		}
-		if slo.LatencyThresholdMs < 0 {
-			add(path+".latencyThresholdMs", fmt.Sprintf("must be >= 0 (got %d)", slo.LatencyThresholdMs))
+		if slo.LatencyThresholdMs != 0 && !contains(istioLatencyBucketsMs, fmt.Sprint(slo.LatencyThresholdMs)) {
+			add(path+".latencyThresholdMs", fmt.Sprintf("%d is not a boundary of Istio's request-duration histogram (%s); the ratio needs an exact bucket", slo.LatencyThresholdMs, strings.Join(istioLatencyBucketsMs, ", ")))
 		}
 		key := slo.Namespace + "/" + slo.Service
 		if seen[key] {

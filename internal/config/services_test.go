@@ -72,6 +72,7 @@ func TestServiceProblemsAreReportedWithPaths(t *testing.T) {
 		{"slo objective 100", Dev, map[string]string{"observability": `{"slos":[{"service":"api","namespace":"shop","objective":100}]}`}, "observability.slos[0].objective: must be a percentage strictly between 0 and 100"},
 		{"slo bad service", Dev, map[string]string{"observability": `{"slos":[{"service":"API","namespace":"shop","objective":99}]}`}, `observability.slos[0].service: "API" must be a Kubernetes service name`},
 		{"duplicate slo", Dev, map[string]string{"observability": `{"slos":[{"service":"api","namespace":"shop","objective":99},{"service":"api","namespace":"shop","objective":99.9}]}`}, "observability.slos[1]: duplicate SLO for shop/api"},
+		{"slo latency not a bucket", Dev, map[string]string{"observability": `{"slos":[{"service":"api","namespace":"shop","objective":99,"latencyThresholdMs":300}]}`}, "observability.slos[0].latencyThresholdMs: 300 is not a boundary"},
 		{"latest autoscaler", Dev, map[string]string{"autoscaling": `{"clusterAutoscalerImageTag":"latest"}`}, `autoscaling.clusterAutoscalerImageTag: "latest" must be a pinned release tag`},
 		{"autoscaler minor mismatch", Dev, map[string]string{"autoscaling": `{"clusterAutoscalerImageTag":"v1.31.0"}`}, "autoscaling.clusterAutoscalerImageTag: v1.31.0 does not match cluster.kubernetesVersion 1.33"},
 		{"unknown expander", Dev, map[string]string{"autoscaling": `{"expander":"cheapest"}`}, `autoscaling.expander: "cheapest" is not one of`},

@@ -1,5 +1,3 @@
-//go:build platformservices
-
 package program
 
 import (
