@@ -66,14 +66,33 @@ func tinyProgram(ctx *pulumi.Context) error {
 		return err
 	}
 	var cluster pulumi.ResourceState
-	return ctx.RegisterRemoteComponentResource("eks:index:Cluster", "tiny", pulumi.Map{
+	if err := ctx.RegisterRemoteComponentResource("eks:index:Cluster", "tiny", pulumi.Map{
 		"name":                   pulumi.String("tiny"),
 		"version":                pulumi.String("1.34"),
 		"subnetIds":              pulumi.StringArray{pulumi.String("subnet-1"), pulumi.String("subnet-2")},
 		"vpcId":                  vpc.ID(),
 		"skipDefaultNodeGroup":   pulumi.Bool(true),
 		"enabledClusterLogTypes": pulumi.StringArray{pulumi.String("api"), pulumi.String("audit")},
-	}, &cluster, pulumi.Providers(&prov))
+	}, &cluster, pulumi.Providers(&prov)); err != nil {
+		return err
+	}
+	// A managed node group that finds its cluster through a resource reference.
+	var ng pulumi.ResourceState
+	if err := ctx.RegisterRemoteComponentResource("eks:index:ManagedNodeGroup", "tiny-gpu", pulumi.Map{
+		"cluster":       pulumi.NewResourceInput(&cluster),
+		"nodeRoleArn":   pulumi.String("arn:aws:iam::123456789012:role/node"),
+		"subnetIds":     pulumi.StringArray{pulumi.String("subnet-1")},
+		"instanceTypes": pulumi.StringArray{pulumi.String("g6.xlarge")},
+		"amiType":       pulumi.String("AL2023_x86_64_NVIDIA"),
+		"scalingConfig": pulumi.Map{"minSize": pulumi.Int(0), "desiredSize": pulumi.Int(0), "maxSize": pulumi.Int(2)},
+	}, &ng, pulumi.Providers(&prov)); err != nil {
+		return err
+	}
+	// A Helm v4 chart: registered, not rendered (no chart repository offline).
+	var chart pulumi.ResourceState
+	return ctx.RegisterRemoteComponentResource("kubernetes:helm.sh/v4:Chart", "tiny-chart", pulumi.Map{
+		"chart": pulumi.String("oci://example.invalid/charts/tiny"), "version": pulumi.String("1.0.0"),
+	}, &chart)
 }
 
 type resources []struct {
@@ -135,6 +154,11 @@ func TestDriverLifecycleOnATinyProgram(t *testing.T) {
 	eks := res[byType["aws:eks/cluster:Cluster"][0]]
 	assert.Equal(t, []any{"api", "audit"}, eks.Inputs["enabledClusterLogTypes"], "the child carries the program's values")
 	assert.True(t, strings.HasPrefix(eks.Provider, "urn:pulumi:dev::tiny::pulumi:providers:aws::aws::"), "the child uses the caller's aws provider: %s", eks.Provider)
+	require.Len(t, byType["aws:eks/nodeGroup:NodeGroup"], 1)
+	ng := res[byType["aws:eks/nodeGroup:NodeGroup"][0]]
+	assert.Equal(t, "tiny", ng.Inputs["clusterName"], "the node group followed the cluster reference to its name")
+	assert.Equal(t, "AL2023_x86_64_NVIDIA", ng.Inputs["amiType"])
+	require.Len(t, byType["kubernetes:helm.sh/v4:Chart"], 1)
 	comp := res[byType["eks:index:Cluster"][0]]
 	assert.Contains(t, comp.Outputs["kubeconfigJson"], "https://", "kubeconfig points at the cluster endpoint")
 
