@@ -353,6 +353,11 @@ func (p *Provider) computed(typ string, urn resource.URN, id string, in resource
 		c["publicKeyOpenssh"] = s("ssh-ed25519 " + base64.StdEncoding.EncodeToString([]byte(h[:32])))
 	case "tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert":
 		c["certPem"] = s(fakePEM("CERTIFICATE", h))
+		c["validityStartTime"] = s("2026-01-01T00:00:00Z")
+		c["validityEndTime"] = s("2027-01-01T00:00:00Z")
+		c["readyForRenewal"] = resource.NewBoolProperty(false)
+	case "tls:index/certRequest:CertRequest":
+		c["certRequestPem"] = s(fakePEM("CERTIFICATE REQUEST", h))
 	}
 	if strings.HasPrefix(typ, "kubernetes:") {
 		c["status"] = resource.NewObjectProperty(resource.PropertyMap{})

@@ -298,3 +298,22 @@ func TestProviderConfigSentAsJSONStringsIsDecoded(t *testing.T) {
 	assert.Equal(t, "platform-team", m["tagsAll"].ObjectValue()["Owner"].StringValue())
 	assert.Contains(t, m["arn"].StringValue(), ":eu-central-1:")
 }
+
+func TestTLSOutputsTheProgramChainsTogether(t *testing.T) {
+	p := New("tls")
+	for typ, key := range map[string]string{
+		"tls:index/privateKey:PrivateKey":               "privateKeyPem",
+		"tls:index/certRequest:CertRequest":             "certRequestPem",
+		"tls:index/selfSignedCert:SelfSignedCert":       "certPem",
+		"tls:index/locallySignedCert:LocallySignedCert": "certPem",
+	} {
+		out, err := p.Create(context.Background(), &pulumirpc.CreateRequest{
+			Urn:        "urn:pulumi:dev::platform::" + typ + "::vault-tls",
+			Properties: props(t, map[string]any{}),
+		})
+		require.NoError(t, err)
+		v, ok := decode(t, out.GetProperties())[resource.PropertyKey(key)]
+		require.True(t, ok, "%s.%s", typ, key)
+		assert.Contains(t, unwrap(v).StringValue(), "-----BEGIN ", "%s.%s", typ, key)
+	}
+}
