@@ -35,23 +35,29 @@ func enumValues[T ~string](vals []T) []string {
 // Enum sets come from the AWS SDK for Go v2 API models, so they track what the
 // AWS APIs accept rather than a hand-written list.
 var (
-	amiTypes       = enumValues(ekstypes.AMITypes("").Values())
-	capacityTypes  = enumValues(ekstypes.CapacityTypes("").Values())
-	logTypes       = enumValues(ekstypes.LogType("").Values())
-	taintEffects   = enumValues(ekstypes.TaintEffect("").Values())
-	authModes      = enumValues(ekstypes.AuthenticationMode("").Values())
-	ipFamilies     = enumValues(ekstypes.IpFamily("").Values())
-	resolveModes   = enumValues(ekstypes.ResolveConflicts("").Values())
-	accessScopes   = enumValues(ekstypes.AccessScopeType("").Values())
-	instanceTypes  = enumValues(ec2types.InstanceType("").Values())
-	volumeTypes    = enumValues(ec2types.VolumeType("").Values())
-	httpTokens     = enumValues(ec2types.LaunchTemplateHttpTokensState("").Values())
-	httpEndpoints  = enumValues(ec2types.LaunchTemplateInstanceMetadataEndpointState("").Values())
-	trafficTypes   = enumValues(ec2types.TrafficType("").Values())
-	logDestTypes   = enumValues(ec2types.LogDestinationType("").Values())
-	endpointTypes  = enumValues(ec2types.VpcEndpointType("").Values())
-	retentionDays  = []float64{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-	regionPattern  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	amiTypes      = enumValues(ekstypes.AMITypes("").Values())
+	capacityTypes = enumValues(ekstypes.CapacityTypes("").Values())
+	logTypes      = enumValues(ekstypes.LogType("").Values())
+	taintEffects  = enumValues(ekstypes.TaintEffect("").Values())
+	authModes     = enumValues(ekstypes.AuthenticationMode("").Values())
+	ipFamilies    = enumValues(ekstypes.IpFamily("").Values())
+	resolveModes  = enumValues(ekstypes.ResolveConflicts("").Values())
+	accessScopes  = enumValues(ekstypes.AccessScopeType("").Values())
+	instanceTypes = enumValues(ec2types.InstanceType("").Values())
+	volumeTypes   = enumValues(ec2types.VolumeType("").Values())
+	httpTokens    = enumValues(ec2types.LaunchTemplateHttpTokensState("").Values())
+	httpEndpoints = enumValues(ec2types.LaunchTemplateInstanceMetadataEndpointState("").Values())
+	trafficTypes  = enumValues(ec2types.TrafficType("").Values())
+	logDestTypes  = enumValues(ec2types.LogDestinationType("").Values())
+	endpointTypes = enumValues(ec2types.VpcEndpointType("").Values())
+	retentionDays = []float64{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+	regionPattern = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	// The API server's own name rules (RFC 1123 subdomain and label, and
+	// qualified names for label keys), so a bad name fails at preview.
+	dnsSubdomain   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	dnsLabel       = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	qualifiedName  = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
+	labelValue     = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
 	k8sVersionExpr = regexp.MustCompile(`^1\.[0-9]{2}$`)
 )
 
@@ -106,6 +112,9 @@ func Validate(typ string, in resource.PropertyMap) []Failure {
 	if strings.HasPrefix(typ, "aws:") {
 		v.walk("", resource.NewObjectProperty(in))
 	}
+	if strings.HasPrefix(typ, "kubernetes:") && strings.Contains(typ, "/") && !strings.Contains(typ, "helm.sh") {
+		v.kubernetesObject()
+	}
 	switch typ {
 	case "aws:ec2/vpc:Vpc":
 		if _, ok := in["ipv4IpamPoolId"]; !ok {
@@ -126,6 +135,7 @@ func Validate(typ string, in resource.PropertyMap) []Failure {
 			v.requiredIn(t, path, "key")
 		})
 		v.scaling("scalingConfig")
+		v.labels("labels")
 	case "aws:eks/addon:Addon":
 		v.enum("resolveConflictsOnCreate", resolveModes, "EKS add-on conflict resolution")
 		v.enum("resolveConflictsOnUpdate", resolveModes, "EKS add-on conflict resolution")
@@ -414,4 +424,45 @@ func joinNumbers(ns []float64) string {
 		parts[i] = fmt.Sprint(n)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// kubernetesObject checks metadata the API server would reject.
+func (v *validator) kubernetesObject() {
+	if name, ok := getString(v.in, "metadata.name"); ok {
+		if len(name) > 253 || !dnsSubdomain.MatchString(name) {
+			v.fail("metadata.name", fmt.Sprintf("%q is not a valid Kubernetes name (lowercase RFC 1123 subdomain, at most 253 characters)", name))
+		}
+	}
+	if ns, ok := getString(v.in, "metadata.namespace"); ok {
+		if len(ns) > 63 || !dnsLabel.MatchString(ns) {
+			v.fail("metadata.namespace", fmt.Sprintf("%q is not a valid namespace (lowercase RFC 1123 label, at most 63 characters)", ns))
+		}
+	}
+	v.labels("metadata.labels")
+}
+
+// labels checks Kubernetes label keys ([prefix/]name) and values.
+func (v *validator) labels(path string) {
+	val, ok := get(v.in, path)
+	if !ok {
+		return
+	}
+	val = unwrap(val)
+	if !val.IsObject() {
+		return
+	}
+	m := val.ObjectValue()
+	for _, k := range m.StableKeys() {
+		key := string(k)
+		prefix, name, hasPrefix := strings.Cut(key, "/")
+		if !hasPrefix {
+			name, prefix = prefix, ""
+		}
+		if len(name) > 63 || !qualifiedName.MatchString(name) || (hasPrefix && (len(prefix) > 253 || !dnsSubdomain.MatchString(prefix))) {
+			v.fail(path+"."+key, "is not a valid label key ([DNS subdomain prefix/]name, name at most 63 characters of alphanumerics, '-', '_', '.')")
+		}
+		if s, ok := stringOf(m[k]); ok && (len(s) > 63 || !labelValue.MatchString(s)) {
+			v.fail(path+"."+key, fmt.Sprintf("%q is not a valid label value (at most 63 characters of alphanumerics, '-', '_', '.', starting and ending alphanumeric)", s))
+		}
+	}
 }
