@@ -82,6 +82,9 @@ type Args struct {
 	GrafanaAdminPassword pulumi.StringInput
 	// SLOs to alert on. Default: none.
 	SLOs []SLO
+	// ProtectData marks the data key and the buckets protected, so a mistaken destroy or a replacing diff
+	// cannot delete logs and traces. Default: false; the program sets it in prod.
+	ProtectData bool
 }
 
 // Observability is the component.
@@ -194,21 +197,21 @@ func NewObservability(ctx *pulumi.Context, name string, args *Args, opts ...pulu
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(a.KMSDeletionWindowDays),
 		Tags:                 a.Tags,
-	}, parent)
+	}, parent, pulumi.Protect(a.ProtectData))
 	if err != nil {
 		return nil, fmt.Errorf("observability kms key: %w", err)
 	}
-	logs, err := newBucket(ctx, child("logs"), bucketArgs{prefix: "logs", clusterName: a.ClusterName, keyArn: key.Arn, expireDays: a.LogRetentionDays, tags: a.Tags}, parent)
+	logs, err := newBucket(ctx, child("logs"), bucketArgs{prefix: "logs", protect: a.ProtectData, clusterName: a.ClusterName, keyArn: key.Arn, expireDays: a.LogRetentionDays, tags: a.Tags}, parent)
 	if err != nil {
 		return nil, err
 	}
 	// The ruler bucket holds Loki's alerting rules (configuration, not data), so it is versioned and
 	// never expires.
-	ruler, err := newBucket(ctx, child("logs-ruler"), bucketArgs{prefix: "logs-ruler", clusterName: a.ClusterName, keyArn: key.Arn, versioned: true, tags: a.Tags}, parent)
+	ruler, err := newBucket(ctx, child("logs-ruler"), bucketArgs{prefix: "logs-ruler", protect: a.ProtectData, clusterName: a.ClusterName, keyArn: key.Arn, versioned: true, tags: a.Tags}, parent)
 	if err != nil {
 		return nil, err
 	}
-	traces, err := newBucket(ctx, child("traces"), bucketArgs{prefix: "traces", clusterName: a.ClusterName, keyArn: key.Arn, expireDays: a.TraceRetentionDays, tags: a.Tags}, parent)
+	traces, err := newBucket(ctx, child("traces"), bucketArgs{prefix: "traces", protect: a.ProtectData, clusterName: a.ClusterName, keyArn: key.Arn, expireDays: a.TraceRetentionDays, tags: a.Tags}, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -355,6 +358,7 @@ type bucketArgs struct {
 	// expireDays > 0 expires objects after that many days (a backstop behind the compactor's retention).
 	expireDays int
 	versioned  bool
+	protect    bool
 	tags       pulumi.StringMapInput
 }
 
@@ -364,7 +368,7 @@ func newBucket(ctx *pulumi.Context, name string, b bucketArgs, opts ...pulumi.Re
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
 		BucketPrefix: pulumi.Sprintf("%s-%s-", b.clusterName, b.prefix),
 		Tags:         b.tags,
-	}, opts...)
+	}, append(opts, pulumi.Protect(b.protect))...)
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", name, err)
 	}

@@ -164,6 +164,18 @@ func TestBucketsEncryptedPrivateTLSOnlyAndBounded(t *testing.T) {
 
 	key := g.Only(t, "aws:kms/key:Key")
 	require.True(t, key.Inputs["enableKeyRotation"].BoolValue())
+	require.False(t, key.Protect, "dev data is not protected")
+}
+
+func TestProdDataIsProtected(t *testing.T) {
+	a := devArgs()
+	a.ProtectData = true
+	g, _, err := run(t, a, false)
+	require.NoError(t, err)
+	require.True(t, g.Only(t, "aws:kms/key:Key").Protect)
+	for _, b := range g.OfType("aws:s3/bucketV2:BucketV2") {
+		require.True(t, b.Protect, b.Name)
+	}
 }
 
 func TestIRSARolesTrustOnlyTheirServiceAccount(t *testing.T) {

@@ -67,6 +67,7 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		LogRetentionDays:      o.LogRetentionDays,
 		TraceRetentionDays:    o.TraceRetentionDays,
 		KMSDeletionWindowDays: cfg.Cluster.KMSDeletionWindowDays,
+		ProtectData:           prod,
 	}
 	if _, ok := ctx.GetConfig(grafanaAdminPasswordKey); ok {
 		obsArgs.GrafanaAdminPassword = pulumiconfig.RequireSecret(ctx, grafanaAdminPasswordKey)
