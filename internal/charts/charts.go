@@ -47,7 +47,7 @@ var catalogue = map[string]Chart{
 	Istiod:               {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "istiod", Version: istioVersion},
 	IstioGateway:         {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "gateway", Version: istioVersion},
 	NvidiaDevicePlugin:   {Repo: "https://nvidia.github.io/k8s-device-plugin", Chart: "nvidia-device-plugin", Version: "0.17.1"},
-	DCGMExporter:         {Repo: "https://nvidia.github.io/dcgm-exporter/helm-charts", Chart: "dcgm-exporter", Version: "4.1.1"},
+	DCGMExporter:         {Repo: "https://nvidia.github.io/dcgm-exporter/helm-charts", Chart: "dcgm-exporter", Version: "4.0.4"},
 	KubePrometheusStack:  {Repo: "https://prometheus-community.github.io/helm-charts", Chart: "kube-prometheus-stack", Version: "67.8.0"},
 	Loki:                 {Repo: "https://grafana-community.github.io/helm-charts", Chart: "loki", Version: "8.2.0"},
 	Tempo:                {Repo: "https://grafana-community.github.io/helm-charts", Chart: "tempo", Version: "1.25.1"},
