@@ -140,7 +140,7 @@ type Autoscaling struct {
 
 // ClusterAutoscalerImageTags maps each supported Kubernetes version to the cluster-autoscaler release built
 // for it (the autoscaler's minor version must match the cluster's).
-var ClusterAutoscalerImageTags = map[string]string{"1.32": "v1.32.1", "1.33": "v1.33.0", "1.34": "v1.34.0"}
+var ClusterAutoscalerImageTags = map[string]string{"1.32": "v1.32.3", "1.33": "v1.33.6", "1.34": "v1.34.0"}
 
 // errMissingKey is what a getter returns for a key that is not set.
 var errMissingKey = errors.New("missing config key")

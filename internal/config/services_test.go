@@ -40,7 +40,7 @@ func TestServiceDefaultsPerEnvironment(t *testing.T) {
 		require.Equal(t, tc.amReplica, s.Observability.AlertmanagerReplicas, tc.env)
 		require.Equal(t, tc.persist, *s.Observability.GrafanaPersistence, tc.env)
 		require.True(t, *s.GPURuntime.DCGMExporter)
-		require.Equal(t, "v1.33.0", s.ClusterAutoscalerImageTag("1.33"))
+		require.Equal(t, "v1.33.6", s.ClusterAutoscalerImageTag("1.33"))
 	}
 }
 
