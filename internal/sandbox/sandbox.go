@@ -128,19 +128,23 @@ func (o *Options) defaults() error {
 			list[i] = abs
 		}
 	}
-	var missing []string
-	for _, f := range []string{o.PulumiBin, o.StandinBin, o.StackFile, filepath.Join(root, "Pulumi.yaml")} {
+	var problems []string
+	for _, f := range []string{filepath.Join(root, "Pulumi.yaml"), o.StackFile} {
 		if _, err := os.Stat(f); err != nil {
-			missing = append(missing, f)
+			problems = append(problems, fmt.Sprintf("no project or stack file %s", f))
 		}
 	}
-	for _, f := range append(append([]string{}, o.PolicyPacks...), o.PolicyPackConfigs...) {
+	var missing []string
+	for _, f := range append(append([]string{o.PulumiBin, o.StandinBin}, o.PolicyPacks...), o.PolicyPackConfigs...) {
 		if _, err := os.Stat(f); err != nil {
 			missing = append(missing, f)
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("sandbox: missing %s (run `make pulumi sandbox policy-pack` first)", strings.Join(missing, ", "))
+		problems = append(problems, fmt.Sprintf("missing %s (run `make pulumi sandbox policy-pack` first)", strings.Join(missing, ", ")))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("sandbox: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }
