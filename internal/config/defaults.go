@@ -83,6 +83,7 @@ func ApplyDefaults(c *Config) {
 		}
 		c.GPUPools[key] = p
 	}
+	c.Services.applyDefaults(c.Environment)
 }
 
 func retentionDays(env Environment) int {

@@ -25,6 +25,11 @@ var Keys = []struct {
 	{"network", true},
 	{"cluster", true},
 	{"gpuPools", false},
+	{"mesh", false},
+	{"observability", false},
+	{"vault", false},
+	{"gpuRuntime", false},
+	{"autoscaling", false},
 }
 
 // Load reads the stack's configuration from the Pulumi context, then defaults and validates it.
@@ -42,6 +47,9 @@ func Parse(get func(key string) (string, bool)) (*Config, error) {
 	var ps problems
 	broken := map[string]bool{}
 	for _, k := range Keys {
+		if slices.Contains(ServiceKeys, k.Name) {
+			continue // decoded together below
+		}
 		raw, ok := get(k.Name)
 		if !ok || strings.TrimSpace(raw) == "" {
 			if k.Required {
@@ -70,6 +78,16 @@ func Parse(get func(key string) (string, bool)) (*Config, error) {
 		if err != nil {
 			ps.add(k.Name, "%v", err)
 			broken[k.Name] = true
+		}
+	}
+
+	if err := loadServices(RawServiceGetter(get), &c.Services); err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			for _, p := range ve.Problems {
+				ps = append(ps, p)
+				broken[topKey(p.Path)] = true
+			}
 		}
 	}
 

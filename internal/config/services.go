@@ -449,21 +449,3 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
-
-// LoadServices reads, defaults and validates the service configuration on its own (for the program until
-// Load carries a Services field, and for tests). get is the raw getter Parse uses.
-func LoadServices(get func(key string) (string, bool), env Environment, kubernetesVersion string) (*Services, error) {
-	s := &Services{}
-	if err := loadServices(RawServiceGetter(get), s); err != nil {
-		return nil, err
-	}
-	s.applyDefaults(env)
-	var ps problems
-	add := func(path, msg string) { ps = append(ps, Problem{Path: path, Message: msg}) }
-	s.validate(env, add)
-	s.validateAutoscalerTag(kubernetesVersion, add)
-	if len(ps) > 0 {
-		return nil, &ValidationError{Problems: ps}
-	}
-	return s, nil
-}

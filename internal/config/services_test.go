@@ -9,9 +9,15 @@ import (
 
 func servicesFrom(t *testing.T, env Environment, raw map[string]string) (*Services, []string) {
 	t.Helper()
-	s, err := LoadServices(func(k string) (string, bool) { v, ok := raw[k]; return v, ok }, env, "1.33")
+	// The services are read by the same Parse as everything else, on top of a valid foundation.
+	st := validStack(env)
+	st["cluster"].(obj)["kubernetesVersion"] = "1.33"
+	for k, v := range raw {
+		st[k] = v
+	}
+	c, err := Parse(st.get)
 	if err == nil {
-		return s, nil
+		return &c.Services, nil
 	}
 	ve, ok := err.(*ValidationError)
 	require.True(t, ok, "want *ValidationError, got %T: %v", err, err)

@@ -35,6 +35,9 @@ type Config struct {
 	Cluster     Cluster     `json:"-"`
 	// GPUPools are keyed by pool name; the key is part of every child resource name and node label.
 	GPUPools map[string]GPUPool `json:"-"`
+	// Services configures the in-cluster platform services (keys platform:mesh, :observability, :vault,
+	// :gpuRuntime, :autoscaling; see services.go).
+	Services Services `json:"-"`
 }
 
 // AWS is config key platform:aws.

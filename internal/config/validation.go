@@ -88,6 +88,11 @@ func Validate(c *Config) error {
 	vpc := validateNetwork(&ps, c.Network, req, envOK)
 	validateCluster(&ps, c.Cluster, vpc, req, c.Environment)
 	validateGPUPools(&ps, c.GPUPools, c.Environment)
+	addService := func(path, msg string) { ps = append(ps, Problem{Path: path, Message: msg}) }
+	c.Services.validate(c.Environment, addService)
+	if slices.Contains(SupportedKubernetesVersions, c.Cluster.KubernetesVersion) {
+		c.Services.validateAutoscalerTag(c.Cluster.KubernetesVersion, addService)
+	}
 
 	if len(ps) == 0 {
 		return nil

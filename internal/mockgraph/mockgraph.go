@@ -30,7 +30,7 @@ type Resource struct {
 	URN  string
 	// ID is the physical id the stand-in assigned (custom resources only).
 	ID     string
-	Parent string // URN of the parent ("" for the stack's direct children)
+	Parent string // URN of the parent (the stack's URN for top-level resources)
 	// Provider is the provider reference (URN::ID) the resource was registered with; "" for components.
 	Provider string
 	Custom   bool
@@ -45,7 +45,7 @@ type Resource struct {
 	Outputs              resource.PropertyMap
 }
 
-// ParentType returns the type token of the resource's parent ("" for the stack's direct children).
+// ParentType returns the type token of the resource's parent (pulumi:pulumi:Stack at the top).
 func (r Resource) ParentType() string {
 	if r.Parent == "" {
 		return ""

@@ -24,7 +24,11 @@ func Run(ctx *pulumi.Context) error {
 		// Nothing has been registered yet: a bad configuration creates nothing.
 		return err
 	}
-	_, err = Build(ctx, cfg)
+	p, err := Build(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = buildServices(ctx, p, &cfg.Services)
 	return err
 }
 
@@ -38,7 +42,8 @@ type Platform struct {
 	GPUPools *gpupools.GPUPools
 }
 
-// Build creates the foundation from a validated configuration and exports its outputs.
+// Build creates the foundation (provider, network, cluster, GPU pools) from a validated configuration and
+// exports its outputs; Run adds the platform services on top.
 func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 	env := string(cfg.Environment)
 	t := tags.New(env, cfg.Tags.Owner, cfg.Tags.CostCenter, cfg.Tags.Extra)

@@ -27,17 +27,11 @@ func runWithServices(t *testing.T, env string) (mockgraph.Graph, int) {
 		if err != nil {
 			return err
 		}
-		svc, err := config.LoadServices(func(k string) (string, bool) {
-			return ctx.GetConfig(config.Namespace + ":" + k)
-		}, cfg.Environment, cfg.Cluster.KubernetesVersion)
-		if err != nil {
-			return err
-		}
 		p, err := Build(ctx, cfg)
 		if err != nil {
 			return err
 		}
-		_, err = buildServices(ctx, p, svc)
+		_, err = buildServices(ctx, p, &cfg.Services)
 		return err
 	}, mockgraph.Options{Stack: env, Config: raw})
 	require.NoError(t, err)
