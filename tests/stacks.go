@@ -7,6 +7,8 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
@@ -39,16 +41,32 @@ func StackConfig(stackFile string) (map[string]string, error) {
 		}
 		out[k.String()] = s
 	}
-	for k, v := range proj.Config {
-		if v.Value != nil {
-			if _, set := out[k]; !set {
-				b, err := jsonValue(v.Value)
-				if err != nil {
-					return nil, err
-				}
-				out[k] = b
-			}
+	// Merge the project's config the way the CLI does before it runs a program: a key of the project's
+	// namespace declared without a default or value is required; otherwise the default (or value) applies.
+	var missing []string
+	for k, decl := range proj.Config {
+		if _, set := out[k]; set {
+			continue
 		}
+		v := decl.Value
+		if decl.Default != nil {
+			v = decl.Default
+		}
+		if v == nil {
+			if strings.HasPrefix(k, proj.Name.String()+":") {
+				missing = append(missing, k)
+			}
+			continue
+		}
+		b, err := jsonValue(v)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = b
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("%s: missing required configuration values %s", stackFile, strings.Join(missing, ", "))
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -160,7 +161,8 @@ func assertExplicitProviderAndTags(t *testing.T, g mockgraph.Graph, env string) 
 	// Remote components and non-AWS resources are the other places a default provider could sneak in.
 	for _, r := range g.Resources {
 		assert.NotContains(t, r.Provider, "::default_", "%s %s uses a default provider", r.Type, r.Name)
-		if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") {
+		// Custom resources and remote components (served by a provider plugin) need an explicit provider.
+		if (r.Custom || r.Remote) && !strings.HasPrefix(r.Type, "pulumi:providers:") {
 			assert.NotEmpty(t, r.Provider, "%s %s has no explicit provider", r.Type, r.Name)
 		}
 	}
@@ -253,7 +255,10 @@ func TestPulumiYamlDocumentsEveryConfigKey(t *testing.T) {
 		decl, ok := proj.Config[config.Namespace+":"+k.Name]
 		if !ok || decl.Description == "" {
 			missing = append(missing, k.Name)
+			continue
 		}
+		// The CLI requires every declared key without a default, so required-ness must agree with the loader.
+		assert.Equal(t, k.Required, decl.Default == nil, "%s: required in the loader <=> no default in Pulumi.yaml", k.Name)
 	}
 	sort.Strings(missing)
 	assert.Empty(t, missing, "Pulumi.yaml config: block must document these keys")
@@ -279,4 +284,13 @@ func TestProdProtectsWhatCannotBeRecreated(t *testing.T) {
 			assert.Equal(t, want, r.Protect, "%s: %s %s protect", env, r.Type, r.Name)
 		}
 	}
+}
+
+func TestAStackWithoutARequiredKeyIsRefusedAsTheCLIWould(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "Pulumi.partial.yaml")
+	require.NoError(t, os.WriteFile(f, []byte("config:\n  platform:environment: dev\n"), 0o600))
+	_, err := StackConfig(f)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "platform:aws, platform:cluster, platform:network, platform:tags")
+	assert.NotContains(t, err.Error(), "platform:gpuPools", "optional keys have defaults")
 }

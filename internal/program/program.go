@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/platform/components/cluster"
@@ -51,7 +52,13 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	withAWS := pulumi.Provider(provider)
+	// pulumi-eks's component is served by its own plugin, which needs an explicit provider too (default
+	// providers are disabled); it creates its children with the aws provider passed down here.
+	eksProvider, err := eks.NewProvider(ctx, fmt.Sprintf("eks-%s", cfg.Environment), &eks.ProviderArgs{})
+	if err != nil {
+		return nil, err
+	}
+	withAWS := pulumi.Providers(provider, eksProvider)
 	name := cfg.Cluster.Name
 	// In prod the VPC, KMS keys and control plane are protected: deleting them takes a deliberate
 	// `pulumi state unprotect`, never a mistaken destroy or a replacing diff.

@@ -69,7 +69,7 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		KMSDeletionWindowDays: cfg.Cluster.KMSDeletionWindowDays,
 		ProtectData:           prod,
 	}
-	if _, ok := ctx.GetConfig(grafanaAdminPasswordKey); ok {
+	if v, ok := ctx.GetConfig(grafanaAdminPasswordKey); ok && v != "" {
 		obsArgs.GrafanaAdminPassword = pulumiconfig.RequireSecret(ctx, grafanaAdminPasswordKey)
 	}
 	for _, s := range o.SLOs {
