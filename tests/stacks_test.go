@@ -77,6 +77,7 @@ func TestEachStackMeetsItsEnvironmentsInvariants(t *testing.T) {
 			assert.True(t, isSet(cp.Inputs["encryptionConfigKeyArn"]), "secrets envelope encryption with a CMK")
 			for _, k := range g.OfType("aws:kms/key:Key") {
 				assert.True(t, k.Inputs["enableKeyRotation"].BoolValue(), "%s rotation", k.Name)
+				assert.Contains(t, k.Inputs["policy"].StringValue(), "AccountAdministers", "%s: every key is made by internal/kmskey", k.Name)
 			}
 
 			for _, lt := range g.OfType("aws:ec2/launchTemplate:LaunchTemplate") {

@@ -133,7 +133,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	logGroupName := fmt.Sprintf("/aws/eks/%s/cluster", args.Name)
 
 	key, err := kmskey.New(ctx, name+"-secrets", kmskey.Args{
-		Description:        fmt.Sprintf("Envelope encryption of Kubernetes secrets and control-plane logs of %s", args.Name),
+		Description:        pulumi.Sprintf("Envelope encryption of Kubernetes secrets and control-plane logs of %s", args.Name),
 		DeletionWindowDays: args.KMSDeletionWindowDays,
 		Alias:              args.Name + "-eks",
 		ServiceStatements:  []map[string]any{kmskey.CloudWatchLogsStatement(logGroupName)},

@@ -341,7 +341,7 @@ func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc,
 	}
 	groupName := fmt.Sprintf("/aws/vpc/%s/flow-logs", name)
 	key, err := kmskey.New(ctx, name+"-flow-logs", kmskey.Args{
-		Description:        fmt.Sprintf("VPC flow logs of %s", name),
+		Description:        pulumi.Sprintf("VPC flow logs of %s", name),
 		DeletionWindowDays: args.KMSDeletionWindowDays,
 		Alias:              name + "-flow-logs",
 		ServiceStatements:  []map[string]any{kmskey.CloudWatchLogsStatement(groupName)},

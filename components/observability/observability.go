@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/platform-team/platform/internal/charts"
 	"github.com/platform-team/platform/internal/irsa"
+	"github.com/platform-team/platform/internal/kmskey"
 	"github.com/platform-team/platform/internal/podsecurity"
 )
 
@@ -192,11 +192,10 @@ func NewObservability(ctx *pulumi.Context, name string, args *Args, opts ...pulu
 	child := func(key string) string { return fmt.Sprintf("%s-%s", name, key) }
 
 	// --- AWS: one customer-managed key for all observability data, buckets, IRSA roles ---------------
-	key, err := kms.NewKey(ctx, child("data-key"), &kms.KeyArgs{
-		Description:          pulumi.Sprintf("Loki and Tempo object storage of %s", a.ClusterName),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(a.KMSDeletionWindowDays),
-		Tags:                 a.Tags,
+	key, err := kmskey.New(ctx, child("data-key"), kmskey.Args{
+		Description:        pulumi.Sprintf("Loki and Tempo object storage of %s", a.ClusterName),
+		DeletionWindowDays: a.KMSDeletionWindowDays,
+		Tags:               a.Tags,
 	}, parent, pulumi.Protect(a.ProtectData))
 	if err != nil {
 		return nil, fmt.Errorf("observability kms key: %w", err)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/platform-team/platform/internal/charts"
 	"github.com/platform-team/platform/internal/irsa"
+	"github.com/platform-team/platform/internal/kmskey"
 	"github.com/platform-team/platform/internal/podsecurity"
 )
 
@@ -189,11 +190,10 @@ func NewVault(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 	parent := pulumi.Parent(comp)
 	child := func(key string) string { return fmt.Sprintf("%s-%s", name, key) }
 
-	key, err := kms.NewKey(ctx, child("unseal-key"), &kms.KeyArgs{
-		Description:          pulumi.Sprintf("Vault auto-unseal for %s", a.ClusterName),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(a.KMSDeletionWindowDays),
-		Tags:                 a.Tags,
+	key, err := kmskey.New(ctx, child("unseal-key"), kmskey.Args{
+		Description:        pulumi.Sprintf("Vault auto-unseal for %s", a.ClusterName),
+		DeletionWindowDays: a.KMSDeletionWindowDays,
+		Tags:               a.Tags,
 	}, parent, pulumi.Protect(a.ProtectUnsealKey))
 	if err != nil {
 		return nil, fmt.Errorf("vault unseal key: %w", err)

@@ -16,7 +16,7 @@ import (
 // Args configure a key.
 type Args struct {
 	// Description shown in the KMS console. Required.
-	Description string
+	Description pulumi.StringInput
 	// DeletionWindowDays between scheduling deletion and deletion (7 to 30). Default: 30.
 	DeletionWindowDays int
 	// ServiceStatements are extra key-policy statements, e.g. letting CloudWatch Logs use the key.
@@ -25,7 +25,7 @@ type Args struct {
 	// Alias, without the "alias/" prefix. Default: none.
 	Alias string
 	// Tags of the key (display Name and role tags; the provider adds the defaults).
-	Tags pulumi.StringMap
+	Tags pulumi.StringMapInput
 }
 
 // New creates the key (and alias). The parent option decides which aws provider is used, for the invoke too.
@@ -57,7 +57,7 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		window = 30
 	}
 	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
-		Description:          pulumi.String(args.Description),
+		Description:          args.Description,
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(window),
 		Policy:               pulumi.String(policy),
