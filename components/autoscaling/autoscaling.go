@@ -10,12 +10,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/clusterref"
 	"github.com/platform-team/platform/internal/irsa"
 	"github.com/platform-team/platform/internal/podsecurity"
 )
@@ -32,19 +31,8 @@ const (
 
 // Args configures autoscaling.
 type Args struct {
-	// AWSProvider is the explicit aws provider. Required.
-	AWSProvider *aws.Provider
-	// KubeProvider is the explicit provider for the cluster. Required.
-	KubeProvider *kubernetes.Provider
-	// ClusterName is the EKS cluster name; auto-discovery and the IAM tag condition use it. Required.
-	ClusterName pulumi.StringInput
-	// Region the cluster runs in. Required.
-	Region string
-	// OidcProviderArn and OidcIssuer (without https://) of the cluster, for IRSA. Required.
-	OidcProviderArn pulumi.StringInput
-	OidcIssuer      pulumi.StringInput
-	// Tags for AWS resources. Default: none (provider default tags still apply).
-	Tags pulumi.StringMapInput
+	// Ref is the cluster the service runs on (providers, name, region, OIDC, tags). Required.
+	clusterref.Ref
 	// Namespace for both charts. Default: "autoscaling".
 	Namespace string
 	// ClusterAutoscalerImageTag must match the cluster's Kubernetes minor version (e.g. v1.33.0). Required.
@@ -94,22 +82,7 @@ func (a *Args) applyDefaults() {
 
 // ValidateArgs returns every problem with args (after defaults), or nil.
 func ValidateArgs(a *Args) error {
-	var p []string
-	if a.AWSProvider == nil {
-		p = append(p, "awsProvider is required")
-	}
-	if a.KubeProvider == nil {
-		p = append(p, "kubeProvider is required")
-	}
-	if a.ClusterName == nil {
-		p = append(p, "clusterName is required")
-	}
-	if a.Region == "" {
-		p = append(p, "region is required")
-	}
-	if a.OidcProviderArn == nil || a.OidcIssuer == nil {
-		p = append(p, "oidcProviderArn and oidcIssuer are required")
-	}
+	p := a.Ref.Problems()
 	if !strings.HasPrefix(a.ClusterAutoscalerImageTag, "v1.") {
 		p = append(p, fmt.Sprintf("clusterAutoscalerImageTag %q must be a pinned v1.x.y tag matching the cluster version", a.ClusterAutoscalerImageTag))
 	}
@@ -178,7 +151,7 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *Args, opts ...pulumi
 		return nil, err
 	}
 	comp := &Autoscaling{}
-	opts = append(opts, pulumi.Providers(a.AWSProvider, a.KubeProvider))
+	opts = append(opts, a.Ref.Providers())
 	if err := ctx.RegisterComponentResource(componentType, name, comp, opts...); err != nil {
 		return nil, err
 	}

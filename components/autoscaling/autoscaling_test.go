@@ -11,6 +11,7 @@ import (
 
 	"github.com/platform-team/platform/internal/charts"
 	"github.com/platform-team/platform/internal/charts/chartstest"
+	"github.com/platform-team/platform/internal/clusterref"
 	"github.com/platform-team/platform/internal/mockgraph"
 )
 
@@ -47,7 +48,7 @@ func run(t *testing.T, args Args, unknownCluster bool) (mockgraph.Graph, error) 
 }
 
 func baseArgs() Args {
-	return Args{Region: "eu-west-1", ClusterAutoscalerImageTag: "v1.33.0", EnableKEDA: true}
+	return Args{Ref: clusterref.Ref{Region: "eu-west-1"}, ClusterAutoscalerImageTag: "v1.33.0", EnableKEDA: true}
 }
 
 func TestClusterAutoscalerChartAndValues(t *testing.T) {

@@ -15,9 +15,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
@@ -26,6 +24,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/clusterref"
 	"github.com/platform-team/platform/internal/irsa"
 	"github.com/platform-team/platform/internal/kmskey"
 	"github.com/platform-team/platform/internal/podsecurity"
@@ -51,18 +50,8 @@ const (
 // Args configures observability. Sizing fields have no component defaults: the typed config supplies
 // per-environment values.
 type Args struct {
-	// AWSProvider and KubeProvider are the explicit providers. Required.
-	AWSProvider  *aws.Provider
-	KubeProvider *kubernetes.Provider
-	// ClusterName prefixes bucket names. Required.
-	ClusterName pulumi.StringInput
-	// Region of the buckets (Loki and Tempo S3 clients need it). Required.
-	Region string
-	// OidcProviderArn and OidcIssuer (without https://) of the cluster, for IRSA. Required.
-	OidcProviderArn pulumi.StringInput
-	OidcIssuer      pulumi.StringInput
-	// Tags for AWS resources. Default: none (provider default tags still apply).
-	Tags pulumi.StringMapInput
+	// Ref is the cluster the service runs on (providers, name, region, OIDC, tags). Required.
+	clusterref.Ref
 	// Namespace for every observability workload. Default: "observability".
 	Namespace string
 	// PrometheusReplicas, PrometheusRetention (e.g. "15d") and PrometheusStorageGiB per replica. Required.
@@ -122,22 +111,7 @@ func (a *Args) applyDefaults() {
 
 // ValidateArgs returns every problem with args (after defaults), or nil.
 func ValidateArgs(a *Args) error {
-	var p []string
-	if a.AWSProvider == nil {
-		p = append(p, "awsProvider is required")
-	}
-	if a.KubeProvider == nil {
-		p = append(p, "kubeProvider is required")
-	}
-	if a.ClusterName == nil {
-		p = append(p, "clusterName is required")
-	}
-	if a.Region == "" {
-		p = append(p, "region is required")
-	}
-	if a.OidcProviderArn == nil || a.OidcIssuer == nil {
-		p = append(p, "oidcProviderArn and oidcIssuer are required")
-	}
+	p := a.Ref.Problems()
 	for name, v := range map[string]int{
 		"prometheusReplicas": a.PrometheusReplicas, "prometheusStorageGiB": a.PrometheusStorageGiB,
 		"alertmanagerReplicas": a.AlertmanagerReplicas, "logRetentionDays": a.LogRetentionDays,
@@ -184,7 +158,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *Args, opts ...pulu
 		return nil, err
 	}
 	comp := &Observability{}
-	opts = append(opts, pulumi.Providers(a.AWSProvider, a.KubeProvider))
+	opts = append(opts, a.Ref.Providers())
 	if err := ctx.RegisterComponentResource(componentType, name, comp, opts...); err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/platform-team/platform/internal/charts"
 	"github.com/platform-team/platform/internal/charts/chartstest"
+	"github.com/platform-team/platform/internal/clusterref"
 	"github.com/platform-team/platform/internal/mockgraph"
 )
 
@@ -25,7 +26,7 @@ const (
 
 func devArgs() Args {
 	return Args{
-		Region: "eu-west-1", PrometheusReplicas: 1, PrometheusRetention: "7d", PrometheusStorageGiB: 20,
+		Ref: clusterref.Ref{Region: "eu-west-1"}, PrometheusReplicas: 1, PrometheusRetention: "7d", PrometheusStorageGiB: 20,
 		AlertmanagerReplicas: 1, LogRetentionDays: 7, TraceRetentionDays: 3,
 		SLOs: []SLO{{Service: "checkout", Namespace: "shop", Objective: 99.9, LatencyThresholdMs: 250}},
 	}

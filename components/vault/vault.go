@@ -11,9 +11,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -21,6 +19,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/clusterref"
 	"github.com/platform-team/platform/internal/irsa"
 	"github.com/platform-team/platform/internal/kmskey"
 	"github.com/platform-team/platform/internal/podsecurity"
@@ -46,18 +45,8 @@ const (
 
 // Args configures Vault.
 type Args struct {
-	// AWSProvider and KubeProvider are the explicit providers. Required.
-	AWSProvider  *aws.Provider
-	KubeProvider *kubernetes.Provider
-	// ClusterName names the unseal key alias. Required.
-	ClusterName pulumi.StringInput
-	// Region of the unseal key. Required.
-	Region string
-	// OidcProviderArn and OidcIssuer (without https://) of the cluster, for IRSA. Required.
-	OidcProviderArn pulumi.StringInput
-	OidcIssuer      pulumi.StringInput
-	// Tags for AWS resources. Default: none (provider default tags still apply).
-	Tags pulumi.StringMapInput
+	// Ref is the cluster the service runs on (providers, name, region, OIDC, tags). Required.
+	clusterref.Ref
 	// Namespace. Default: "vault".
 	Namespace string
 	// Replicas of the raft cluster; odd. Required (1 in dev, >= 3 elsewhere, enforced by config).
@@ -105,22 +94,7 @@ func (a *Args) applyDefaults() {
 
 // ValidateArgs returns every problem with args (after defaults), or nil.
 func ValidateArgs(a *Args) error {
-	var p []string
-	if a.AWSProvider == nil {
-		p = append(p, "awsProvider is required")
-	}
-	if a.KubeProvider == nil {
-		p = append(p, "kubeProvider is required")
-	}
-	if a.ClusterName == nil {
-		p = append(p, "clusterName is required")
-	}
-	if a.Region == "" {
-		p = append(p, "region is required")
-	}
-	if a.OidcProviderArn == nil || a.OidcIssuer == nil {
-		p = append(p, "oidcProviderArn and oidcIssuer are required")
-	}
+	p := a.Ref.Problems()
 	if a.Replicas < 1 || a.Replicas%2 == 0 {
 		p = append(p, fmt.Sprintf("replicas must be odd and >= 1 for a raft quorum (got %d)", a.Replicas))
 	}
@@ -183,7 +157,7 @@ func NewVault(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		return nil, err
 	}
 	comp := &Vault{}
-	opts = append(opts, pulumi.Providers(a.AWSProvider, a.KubeProvider))
+	opts = append(opts, a.Ref.Providers())
 	if err := ctx.RegisterComponentResource(componentType, name, comp, opts...); err != nil {
 		return nil, err
 	}

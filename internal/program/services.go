@@ -13,6 +13,7 @@ import (
 	"github.com/platform-team/platform/components/observability"
 	"github.com/platform-team/platform/components/vault"
 	"github.com/platform-team/platform/components/vaultconfig"
+	"github.com/platform-team/platform/internal/clusterref"
 	"github.com/platform-team/platform/internal/config"
 	"github.com/platform-team/platform/internal/kubeprovider"
 )
@@ -49,16 +50,22 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 	if err != nil {
 		return nil, err
 	}
+	// ref describes the cluster to a service; key names the service in its AWS resources' Name tags.
+	ref := func(key string) clusterref.Ref {
+		return clusterref.Ref{
+			AWSProvider: p.Provider, KubeProvider: kp,
+			ClusterName: cl.Name, Region: cfg.AWS.Region,
+			OidcProviderArn: cl.OidcProviderArn, OidcIssuer: cl.OidcIssuer,
+			Tags: p.Tags.For(key),
+		}
+	}
 	// Everything in-cluster waits for the GPU pools too, so DaemonSets and autoscaler see them from the start.
 	after := pulumi.DependsOn([]pulumi.Resource{cl, p.GPUPools})
 	out := &Services{}
 
 	o := svc.Observability
 	obsArgs := &observability.Args{
-		AWSProvider: p.Provider, KubeProvider: kp,
-		ClusterName: cl.Name, Region: cfg.AWS.Region,
-		OidcProviderArn: cl.OidcProviderArn, OidcIssuer: cl.OidcIssuer,
-		Tags:                  p.Tags.For(name + "-observability"),
+		Ref:                   ref(name + "-observability"),
 		PrometheusReplicas:    o.PrometheusReplicas,
 		PrometheusRetention:   o.PrometheusRetention,
 		PrometheusStorageGiB:  o.PrometheusStorageGiB,
@@ -108,10 +115,7 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 
 	as := svc.Autoscaling
 	if out.Autoscaling, err = autoscaling.NewAutoscaling(ctx, name+"-autoscaling", &autoscaling.Args{
-		AWSProvider: p.Provider, KubeProvider: kp,
-		ClusterName: cl.Name, Region: cfg.AWS.Region,
-		OidcProviderArn: cl.OidcProviderArn, OidcIssuer: cl.OidcIssuer,
-		Tags:                      p.Tags.For(name + "-autoscaling"),
+		Ref:                       ref(name + "-autoscaling"),
 		ClusterAutoscalerImageTag: svc.ClusterAutoscalerImageTag(cfg.Cluster.KubernetesVersion),
 		ClusterAutoscalerReplicas: as.ClusterAutoscalerReplicas,
 		Expander:                  as.Expander,
@@ -124,10 +128,7 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 
 	v := svc.Vault
 	if out.Vault, err = vault.NewVault(ctx, name+"-vault", &vault.Args{
-		AWSProvider: p.Provider, KubeProvider: kp,
-		ClusterName: cl.Name, Region: cfg.AWS.Region,
-		OidcProviderArn: cl.OidcProviderArn, OidcIssuer: cl.OidcIssuer,
-		Tags:                  p.Tags.For(name + "-vault"),
+		Ref:                   ref(name + "-vault"),
 		Replicas:              v.Replicas,
 		StorageGiB:            v.StorageGiB,
 		AuditStorageGiB:       v.AuditStorageGiB,
