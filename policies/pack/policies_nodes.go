@@ -334,15 +334,7 @@ func gpuState(c *checker) (isGPU bool, decided bool) {
 }
 
 func checkGPUTaint(c *checker, r Resource) {
-	if r.Type == tMNG && !hasInputs(r) {
-		return
-	}
-	gpu, decided := gpuState(c)
-	if !decided {
-		c.unknown("amiType/instanceTypes")
-		return
-	}
-	if !gpu {
+	if !isGPUGroup(c, r) {
 		return
 	}
 	taints := c.get("taints")
@@ -365,15 +357,7 @@ func checkGPUTaint(c *checker, r Resource) {
 }
 
 func checkGPUMaxSize(c *checker, r Resource) {
-	if r.Type == tMNG && !hasInputs(r) {
-		return
-	}
-	gpu, decided := gpuState(c)
-	if !decided {
-		c.unknown("amiType/instanceTypes")
-		return
-	}
-	if !gpu {
+	if !isGPUGroup(c, r) {
 		return
 	}
 	v := c.get("scalingConfig.maxSize")
@@ -392,15 +376,7 @@ func checkGPUMaxSize(c *checker, r Resource) {
 }
 
 func checkGPUScaleToZero(c *checker, r Resource) {
-	if r.Type == tMNG && !hasInputs(r) {
-		return
-	}
-	gpu, decided := gpuState(c)
-	if !decided {
-		c.unknown("amiType/instanceTypes")
-		return
-	}
-	if !gpu {
+	if !isGPUGroup(c, r) {
 		return
 	}
 	v := c.get("scalingConfig.minSize")
@@ -439,4 +415,19 @@ func checkSystemHA(c *checker, r Resource) {
 			c.fail("subnetIds lists %d subnet(s); spread the group over at least %d (one per AZ)", len(elems), want)
 		}
 	}
+}
+
+// isGPUGroup reports whether r is a GPU node group the GPU policies should judge: not a remote component
+// registered without inputs (its children are judged instead), and decidably GPU (an undecidable one is
+// recorded as unknown).
+func isGPUGroup(c *checker, r Resource) bool {
+	if r.Type == tMNG && !hasInputs(r) {
+		return false
+	}
+	gpu, decided := gpuState(c)
+	if !decided {
+		c.unknown("amiType/instanceTypes")
+		return false
+	}
+	return gpu
 }
