@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/charts/chartv4"
 	"github.com/platform-team/platform/internal/clusterref"
 	"github.com/platform-team/platform/internal/irsa"
 	"github.com/platform-team/platform/internal/podsecurity"
@@ -183,14 +184,7 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *Args, opts ...pulumi
 	if err != nil {
 		return nil, err
 	}
-	if _, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, caRelease), &helmv4.ChartArgs{
-		Name:           pulumi.String(caRelease),
-		Chart:          pulumi.String(ca.Chart),
-		Version:        pulumi.String(ca.Version),
-		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(ca.Repo)},
-		Namespace:      pulumi.String(a.Namespace),
-		Values:         pulumi.ToMap(ClusterAutoscalerValues(&a, a.ClusterName, role.Role.Arn)),
-	}, append(inNs, pulumi.DependsOn([]pulumi.Resource{role.Policy}))...); err != nil {
+	if _, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, caRelease), chartv4.Args(ca, caRelease, a.Namespace, ClusterAutoscalerValues(&a, a.ClusterName, role.Role.Arn)), append(inNs, pulumi.DependsOn([]pulumi.Resource{role.Policy}))...); err != nil {
 		return nil, fmt.Errorf("autoscaling %s: %w", caRelease, err)
 	}
 
@@ -199,14 +193,7 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *Args, opts ...pulumi
 		if err != nil {
 			return nil, err
 		}
-		if _, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, kedaRelease), &helmv4.ChartArgs{
-			Name:           pulumi.String(kedaRelease),
-			Chart:          pulumi.String(kd.Chart),
-			Version:        pulumi.String(kd.Version),
-			RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(kd.Repo)},
-			Namespace:      pulumi.String(a.Namespace),
-			Values:         pulumi.ToMap(KEDAValues(&a)),
-		}, inNs...); err != nil {
+		if _, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, kedaRelease), chartv4.Args(kd, kedaRelease, a.Namespace, KEDAValues(&a)), inNs...); err != nil {
 			return nil, fmt.Errorf("autoscaling %s: %w", kedaRelease, err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/charts/chartv4"
 	"github.com/platform-team/platform/internal/podsecurity"
 )
 
@@ -94,14 +95,7 @@ func NewExternalSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	if err != nil {
 		return nil, err
 	}
-	chart, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, release), &helmv4.ChartArgs{
-		Name:           pulumi.String(release),
-		Chart:          pulumi.String(c.Chart),
-		Version:        pulumi.String(c.Version),
-		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(c.Repo)},
-		Namespace:      pulumi.String(a.Namespace),
-		Values:         pulumi.ToMap(Values(&a)),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{ns}))
+	chart, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, release), chartv4.Args(c, release, a.Namespace, Values(&a)), parent, pulumi.DependsOn([]pulumi.Resource{ns}))
 	if err != nil {
 		return nil, fmt.Errorf("externalsecrets chart: %w", err)
 	}

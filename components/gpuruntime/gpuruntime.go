@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/charts/chartv4"
 	"github.com/platform-team/platform/internal/podsecurity"
 )
 
@@ -119,14 +120,7 @@ func NewGPURuntime(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.
 	if err != nil {
 		return nil, err
 	}
-	if _, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, devicePluginRelease), &helmv4.ChartArgs{
-		Name:           pulumi.String(devicePluginRelease),
-		Chart:          pulumi.String(dp.Chart),
-		Version:        pulumi.String(dp.Version),
-		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(dp.Repo)},
-		Namespace:      pulumi.String(a.Namespace),
-		Values:         pulumi.ToMap(DevicePluginValues(&a)),
-	}, inNs...); err != nil {
+	if _, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, devicePluginRelease), chartv4.Args(dp, devicePluginRelease, a.Namespace, DevicePluginValues(&a)), inNs...); err != nil {
 		return nil, fmt.Errorf("gpuruntime %s: %w", devicePluginRelease, err)
 	}
 
@@ -135,14 +129,7 @@ func NewGPURuntime(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.
 		if err != nil {
 			return nil, err
 		}
-		if _, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, dcgmExporterRelease), &helmv4.ChartArgs{
-			Name:           pulumi.String(dcgmExporterRelease),
-			Chart:          pulumi.String(dc.Chart),
-			Version:        pulumi.String(dc.Version),
-			RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(dc.Repo)},
-			Namespace:      pulumi.String(a.Namespace),
-			Values:         pulumi.ToMap(DCGMExporterValues(&a)),
-		}, inNs...); err != nil {
+		if _, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, dcgmExporterRelease), chartv4.Args(dc, dcgmExporterRelease, a.Namespace, DCGMExporterValues(&a)), inNs...); err != nil {
 			return nil, fmt.Errorf("gpuruntime %s: %w", dcgmExporterRelease, err)
 		}
 	}

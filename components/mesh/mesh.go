@@ -21,6 +21,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/charts/chartv4"
 	"github.com/platform-team/platform/internal/podsecurity"
 )
 
@@ -167,14 +168,7 @@ func install(ctx *pulumi.Context, name, key, chartName, namespace string, values
 	if err != nil {
 		return nil, err
 	}
-	ch, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, key), &helmv4.ChartArgs{
-		Name:           pulumi.String(key),
-		Chart:          pulumi.String(c.Chart),
-		Version:        pulumi.String(c.Version),
-		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(c.Repo)},
-		Namespace:      pulumi.String(namespace),
-		Values:         pulumi.ToMap(values),
-	}, opts...)
+	ch, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, key), chartv4.Args(c, key, namespace, values), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("mesh %s: %w", key, err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/charts/chartv4"
 	"github.com/platform-team/platform/internal/clusterref"
 	"github.com/platform-team/platform/internal/irsa"
 	"github.com/platform-team/platform/internal/kmskey"
@@ -274,14 +275,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *Args, opts ...pulu
 		if err != nil {
 			return err
 		}
-		_, err = helmv4.NewChart(ctx, child(release), &helmv4.ChartArgs{
-			Name:           pulumi.String(release),
-			Chart:          pulumi.String(c.Chart),
-			Version:        pulumi.String(c.Version),
-			RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(c.Repo)},
-			Namespace:      pulumi.String(a.Namespace),
-			Values:         pulumi.ToMap(values),
-		}, append(inNs, extra...)...)
+		_, err = helmv4.NewChart(ctx, child(release), chartv4.Args(c, release, a.Namespace, values), append(inNs, extra...)...)
 		if err != nil {
 			return fmt.Errorf("observability %s: %w", release, err)
 		}
