@@ -135,7 +135,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	key, err := kmskey.New(ctx, name+"-secrets", kmskey.Args{
 		Description:        pulumi.Sprintf("Envelope encryption of Kubernetes secrets and control-plane logs of %s", args.Name),
 		DeletionWindowDays: args.KMSDeletionWindowDays,
-		Alias:              args.Name + "-eks",
+		Alias:              pulumi.String(args.Name + "-eks"),
 		ServiceStatements:  []map[string]any{kmskey.CloudWatchLogsStatement(logGroupName)},
 		Tags:               t.For(args.Name + "-eks"),
 	}, parent, pulumi.Protect(args.Protect))

@@ -343,7 +343,7 @@ func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc,
 	key, err := kmskey.New(ctx, name+"-flow-logs", kmskey.Args{
 		Description:        pulumi.Sprintf("VPC flow logs of %s", name),
 		DeletionWindowDays: args.KMSDeletionWindowDays,
-		Alias:              name + "-flow-logs",
+		Alias:              pulumi.String(name + "-flow-logs"),
 		ServiceStatements:  []map[string]any{kmskey.CloudWatchLogsStatement(groupName)},
 		Tags:               t.For(name + "-flow-logs"),
 	}, parent, pulumi.Protect(args.Protect))

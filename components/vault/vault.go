@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -167,16 +166,11 @@ func NewVault(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 	key, err := kmskey.New(ctx, child("unseal-key"), kmskey.Args{
 		Description:        pulumi.Sprintf("Vault auto-unseal for %s", a.ClusterName),
 		DeletionWindowDays: a.KMSDeletionWindowDays,
+		Alias:              pulumi.Sprintf("%s-vault-unseal", a.ClusterName),
 		Tags:               a.Tags,
 	}, parent, pulumi.Protect(a.ProtectUnsealKey))
 	if err != nil {
 		return nil, fmt.Errorf("vault unseal key: %w", err)
-	}
-	if _, err := kms.NewAlias(ctx, child("unseal-key-alias"), &kms.AliasArgs{
-		Name:        pulumi.Sprintf("alias/%s-vault-unseal", a.ClusterName),
-		TargetKeyId: key.KeyId,
-	}, parent); err != nil {
-		return nil, fmt.Errorf("vault unseal key alias: %w", err)
 	}
 	role, err := irsa.NewRole(ctx, child("unseal-irsa"), irsa.RoleArgs{
 		OidcProviderArn: a.OidcProviderArn, OidcIssuer: a.OidcIssuer,

@@ -23,7 +23,7 @@ type Args struct {
 	// "${account}", "${partition}" and "${region}" in their strings are replaced with the real values.
 	ServiceStatements []map[string]any
 	// Alias, without the "alias/" prefix. Default: none.
-	Alias string
+	Alias pulumi.StringInput
 	// Tags of the key (display Name and role tags; the provider adds the defaults).
 	Tags pulumi.StringMapInput
 }
@@ -66,9 +66,9 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 	if err != nil {
 		return nil, err
 	}
-	if args.Alias != "" {
+	if args.Alias != nil {
 		if _, err := kms.NewAlias(ctx, name, &kms.AliasArgs{
-			Name:        pulumi.String("alias/" + args.Alias),
+			Name:        pulumi.Sprintf("alias/%s", args.Alias),
 			TargetKeyId: key.KeyId,
 		}, opts...); err != nil {
 			return nil, err
