@@ -29,7 +29,7 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
-	$(GO) vet -tags e2e ./tests/e2e/ ./internal/sandbox/
+	$(GO) vet -tags e2e ./tests/e2e/ ./sandbox/driver/
 
 # What CI runs (.ci/run).
 ci: fmt-check vet actionlint test

@@ -25,12 +25,12 @@ SANDBOX_FLAGS = -stack $(STACK) -policy-pack $(POLICY_PACK) $(if $(POLICY_CONFIG
 # always-run recipes rather than file targets with hand-kept source lists.
 sandbox:
 	@mkdir -p $(BIN_DIR)
-	$(GO) build -o $(STANDIN) ./cmd/pulumi-resource-standin
+	$(GO) build -o $(STANDIN) ./sandbox/cmd/pulumi-resource-standin
 
 sandbox-driver:
 	@mkdir -p $(BIN_DIR)
 	@test -x $(SANDBOX) || echo ">> building the sandbox driver (links the program and its SDKs; the first build compiles pulumi-aws, ~10 min cold)"
-	$(GO) build -o $(SANDBOX) ./cmd/sandbox
+	$(GO) build -o $(SANDBOX) ./sandbox/cmd/sandbox
 
 preview up destroy: pulumi sandbox sandbox-driver policy-pack
 	./$(SANDBOX) $(SANDBOX_FLAGS) $@
@@ -42,4 +42,4 @@ export: pulumi sandbox sandbox-driver policy-pack
 # the e2e build tag so `go test ./...` never links the Automation API driver.
 E2E_TIMEOUT ?= 40m
 test-e2e: pulumi sandbox policy-pack
-	$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./tests/e2e/ ./internal/sandbox/
+	$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./tests/e2e/ ./sandbox/driver/

@@ -24,7 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/platform-team/platform/internal/program"
-	"github.com/platform-team/platform/internal/sandbox"
+	"github.com/platform-team/platform/sandbox/driver"
 )
 
 func root() string {
@@ -43,9 +43,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func open(t *testing.T, stack, stackFile string) *sandbox.Sandbox {
+func open(t *testing.T, stack, stackFile string) *driver.Sandbox {
 	t.Helper()
-	opts := sandbox.Options{
+	opts := driver.Options{
 		RepoRoot:    root(),
 		StateDir:    t.TempDir(),
 		Stack:       stack,
@@ -59,7 +59,7 @@ func open(t *testing.T, stack, stackFile string) *sandbox.Sandbox {
 	if testing.Verbose() {
 		opts.Progress = os.Stdout
 	}
-	sb, err := sandbox.Open(context.Background(), opts)
+	sb, err := driver.Open(context.Background(), opts)
 	require.NoError(t, err)
 	return sb
 }
@@ -85,7 +85,7 @@ type deployment struct {
 	} `json:"deployment"`
 }
 
-func exportOf(t *testing.T, sb *sandbox.Sandbox) ([]byte, deployment) {
+func exportOf(t *testing.T, sb *driver.Sandbox) ([]byte, deployment) {
 	t.Helper()
 	dep, err := sb.Export(context.Background())
 	require.NoError(t, err)
@@ -221,7 +221,7 @@ func analyze(t *testing.T, file string) (string, error) {
 		"--policy-pack-config", filepath.Join(root(), "policies", "config", "prod.json"))
 	home := t.TempDir()
 	cmd.Env = append(os.Environ(), "PULUMI_HOME="+home, "PULUMI_SKIP_UPDATE_CHECK=true",
-		"PULUMI_CONFIG_PASSPHRASE="+sandbox.Passphrase, "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
+		"PULUMI_CONFIG_PASSPHRASE="+driver.Passphrase, "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
 		"PULUMI_BACKEND_URL=file://"+home)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()

@@ -61,7 +61,7 @@ func (p *Provider) Construct(ctx context.Context, req *pulumirpc.ConstructReques
 		"kubernetes:kustomize/v2:Directory":
 		build = buildUnrenderedManifests
 	default:
-		return nil, fmt.Errorf("stand-in provider: component %q is not implemented offline; add it to internal/standin/construct.go", req.GetType())
+		return nil, fmt.Errorf("stand-in provider: component %q is not implemented offline; add it to sandbox/standin/construct.go", req.GetType())
 	}
 
 	if err := c.registerComponent(); err != nil {

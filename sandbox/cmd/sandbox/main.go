@@ -1,5 +1,5 @@
 // Command sandbox runs the platform program through the real Pulumi engine
-// against the STAND-IN providers (see internal/standin and internal/sandbox):
+// against the STAND-IN providers (see sandbox/standin and sandbox/driver):
 // `make preview|up|destroy|export STACK=...` call it. It needs no cloud account
 // and never touches a real stack: state, plugins and PULUMI_HOME live under
 // .sandbox/.
@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/platform-team/platform/internal/program"
-	"github.com/platform-team/platform/internal/sandbox"
+	"github.com/platform-team/platform/sandbox/driver"
 )
 
 type multi []string
@@ -92,9 +92,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		// stdout carries the export itself.
 		progress = stderr
 	}
-	sandbox.Banner(progress, action, *stack)
+	driver.Banner(progress, action, *stack)
 	start := time.Now()
-	sb, err := sandbox.Open(ctx, sandbox.Options{
+	sb, err := driver.Open(ctx, driver.Options{
 		RepoRoot:          absRoot,
 		Stack:             *stack,
 		PolicyPacks:       packs,
@@ -105,7 +105,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var res sandbox.Result
+	var res driver.Result
 	switch action {
 	case "preview":
 		res, err = sb.Preview(ctx)
@@ -127,7 +127,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func report(w io.Writer, action, stack string, res sandbox.Result, withPolicies bool, took time.Duration) {
+func report(w io.Writer, action, stack string, res driver.Result, withPolicies bool, took time.Duration) {
 	ops := make([]string, 0, len(res.Changes))
 	for op := range res.Changes {
 		ops = append(ops, op)
@@ -156,7 +156,7 @@ func report(w io.Writer, action, stack string, res sandbox.Result, withPolicies 
 
 // export writes the state exactly as `pulumi stack export` does (four-space
 // indented JSON), so `pulumi policy analyze --file` and `stack import` read it.
-func export(ctx context.Context, sb *sandbox.Sandbox, out string, stdout, progress io.Writer) error {
+func export(ctx context.Context, sb *driver.Sandbox, out string, stdout, progress io.Writer) error {
 	dep, err := sb.Export(ctx)
 	if err != nil {
 		return err

@@ -1,5 +1,5 @@
 // Package sandbox drives the real Pulumi engine offline against the stand-in
-// providers (internal/standin): it prepares an isolated Pulumi workspace for a
+// providers (sandbox/standin): it prepares an isolated Pulumi workspace for a
 // stack, runs an inline program through the Automation API with the real CLI
 // (bin/pulumi), and reports the plan summary and the policy verdict.
 //
@@ -15,7 +15,7 @@
 //
 // What it does not do: run the Go language host (programs run inline in this
 // process), download plugins (acquisition is disabled), or talk to AWS.
-package sandbox
+package driver
 
 import (
 	"context"
@@ -29,7 +29,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/platform-team/platform/internal/standin"
+	"github.com/platform-team/platform/sandbox/standin"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"

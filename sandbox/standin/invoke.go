@@ -42,7 +42,7 @@ func InvokeTokens() []string {
 func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
 	fn, ok := invokes[req.GetTok()]
 	if !ok {
-		return nil, fmt.Errorf("stand-in provider: data source %q is not implemented offline; add it to internal/standin/invoke.go (known: %s)",
+		return nil, fmt.Errorf("stand-in provider: data source %q is not implemented offline; add it to sandbox/standin/invoke.go (known: %s)",
 			req.GetTok(), strings.Join(InvokeTokens(), ", "))
 	}
 	args, err := unmarshal(req.GetArgs(), "invoke arguments")

@@ -1,5 +1,5 @@
 // Command pulumi-resource-standin is the sandbox's STAND-IN resource provider
-// plugin (see internal/standin). One binary serves every package: the sandbox
+// plugin (see sandbox/standin). One binary serves every package: the sandbox
 // installs it as pulumi-resource-aws, pulumi-resource-eks, ... in a project
 // plugin directory used only by sandbox runs, and the name it is started
 // under selects the package. It is never put on PATH, so a real `pulumi up`
@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/platform-team/platform/internal/standin"
+	"github.com/platform-team/platform/sandbox/standin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"

@@ -1,6 +1,6 @@
 //go:build e2e
 
-package sandbox_test
+package driver_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/platform-team/platform/internal/sandbox"
+	"github.com/platform-team/platform/sandbox/driver"
 )
 
 // repoRoot finds the repository root (for bin/pulumi and the stand-in).
@@ -103,7 +103,7 @@ type resources []struct {
 	Provider string         `json:"provider"`
 }
 
-func exported(t *testing.T, sb *sandbox.Sandbox) resources {
+func exported(t *testing.T, sb *driver.Sandbox) resources {
 	t.Helper()
 	dep, err := sb.Export(context.Background())
 	require.NoError(t, err)
@@ -117,7 +117,7 @@ func exported(t *testing.T, sb *sandbox.Sandbox) resources {
 func TestDriverLifecycleOnATinyProgram(t *testing.T) {
 	root := repoRoot(t)
 	ctx := context.Background()
-	sb, err := sandbox.Open(ctx, sandbox.Options{
+	sb, err := driver.Open(ctx, driver.Options{
 		RepoRoot:   tinyProject(t, "10.0.0.0/16"),
 		StateDir:   t.TempDir(),
 		PulumiBin:  filepath.Join(root, "bin", "pulumi"),
@@ -172,7 +172,7 @@ func TestDriverLifecycleOnATinyProgram(t *testing.T) {
 func TestDriverReportsStandInCheckFailuresAndCreatesNothing(t *testing.T) {
 	root := repoRoot(t)
 	ctx := context.Background()
-	sb, err := sandbox.Open(ctx, sandbox.Options{
+	sb, err := driver.Open(ctx, driver.Options{
 		RepoRoot:   tinyProject(t, "10.0.0.1/16"),
 		StateDir:   t.TempDir(),
 		PulumiBin:  filepath.Join(root, "bin", "pulumi"),
