@@ -32,9 +32,16 @@ type Config struct {
 	Exceptions []Exception
 }
 
-// level resolves a policy's effective level in env.
+// AllPolicies is the policy config key the Pulumi CLI reads as "every policy": its level applies to each policy
+// that does not set its own (pkg/resource/analyzer/config.go, applyConfig). The CLI also passes it on to Configure.
+const AllPolicies = "all"
+
+// level resolves a policy's effective level in env: the policy's own override, else "all", else the default.
 func (c Config) level(p *Policy, env Env) Level {
 	if pc, ok := c.Policies[p.ID]; ok && pc.Level != "" {
+		return pc.Level
+	}
+	if pc, ok := c.Policies[AllPolicies]; ok && pc.Level != "" {
 		return pc.Level
 	}
 	return p.Levels.For(env)
@@ -165,6 +172,15 @@ func (c Config) Validate() error {
 	var problems []string
 	for _, id := range sortedKeys(c.Policies) {
 		pc := c.Policies[id]
+		if id == AllPolicies {
+			if pc.Level != "" && !pc.Level.Valid() {
+				problems = append(problems, fmt.Sprintf("policies.all.enforcementLevel: %q is not one of advisory, mandatory, disabled", pc.Level))
+			}
+			for _, name := range sortedKeys(pc.Properties) {
+				problems = append(problems, fmt.Sprintf("policies.all.%s: \"all\" takes only enforcementLevel; set thresholds on the policy that reads them", name))
+			}
+			continue
+		}
 		p := Lookup(id)
 		if p == nil {
 			problems = append(problems, fmt.Sprintf("policies.%s: unknown policy (see policies/README.md for the catalogue)", id))

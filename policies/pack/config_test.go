@@ -131,3 +131,30 @@ func TestProdExceptsTheEKSCreatorGrant(t *testing.T) {
 	other.URN = "urn:pulumi:prod::platform::aws:eks/cluster:Cluster::hand-made"
 	assert.Len(t, pack.Blocking(pack.Evaluate(pack.Prod, cfg, []pack.Resource{other})), 1, "the exception names one cluster only")
 }
+
+// TestAllKey: the Pulumi CLI's "all" key sets the level of every policy; a named policy's level still wins, as the
+// CLI applies "all" first (pkg/resource/analyzer/config.go applyConfig). Configure receives "all" too, so
+// Validate accepts it.
+func TestAllKey(t *testing.T) {
+	cfg, err := pack.ParseConfig([]byte(`{"version": 2, "policies": {"all": "advisory", "eks-endpoint-private": "mandatory"}}`))
+	require.NoError(t, err)
+	for _, id := range []string{"vault-ha-raft", "s3-encryption", "mesh-mtls-strict"} {
+		l, err := cfg.EffectiveLevel(id, pack.Prod)
+		require.NoError(t, err)
+		assert.Equal(t, pack.Advisory, l, id)
+	}
+	l, _ := cfg.EffectiveLevel("eks-endpoint-private", pack.Dev)
+	assert.Equal(t, pack.Mandatory, l, "a named policy overrides all")
+
+	cfg, err = pack.ParseConfig([]byte(`{"version": 2, "policies": {"all": {"enforcementLevel": "disabled"}}}`))
+	require.NoError(t, err)
+	assert.Empty(t, pack.Evaluate(pack.Prod, cfg, []pack.Resource{mk(kmsKey, "k", obj{})}), "all: disabled turns every policy off")
+
+	_, err = pack.ParseConfig([]byte(`{"version": 2, "policies": {"all": {"enforcementLevel": "blocking", "minDays": 3}}}`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `policies.all.enforcementLevel: "blocking" is not one of advisory, mandatory, disabled`)
+	assert.Contains(t, err.Error(), "policies.all.minDays: \"all\" takes only enforcementLevel")
+
+	// What Configure receives from the CLI: every policy plus "all".
+	require.NoError(t, pack.Config{Policies: map[string]pack.PolicyConfig{"all": {Level: pack.Advisory}}}.Validate())
+}
