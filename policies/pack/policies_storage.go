@@ -23,7 +23,7 @@ func init() {
 			ID:          "s3-encryption",
 			Description: "Every S3 bucket has default encryption with KMS (aws:kms or aws:kms:dsse).",
 			Group:       "Storage and logs",
-			Types:       []string{tBucketV2, tBucket, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"},
+			Types:       append([]string{tBucketV2, tBucket}, sseConfigTypes...),
 			Stack:       true,
 			Levels:      levels(Mandatory, Mandatory, Mandatory),
 			Fix:         "add aws:s3/bucketServerSideEncryptionConfigurationV2 with rules[].applyServerSideEncryptionByDefault {sseAlgorithm: \"aws:kms\", kmsMasterKeyId}.",
@@ -131,20 +131,34 @@ func inlineSSE(b Resource) (alg string, present bool) {
 	return "", false
 }
 
+// sseConfigTypes are the separate encryption configuration resources (pulumi-aws v6 name, and v7's without V2).
+var sseConfigTypes = []string{
+	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+	"aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+}
+
+// checkS3Encryption judges the bucket's linked encryption configuration when there is one, and the bucket's own
+// (inline) encryption only when there is none. After a real `up` the bucket's stored state reports what AWS applied
+// at creation (SSE-S3, AES256), before the separate configuration existed; until a refresh that stale value says
+// nothing about the bucket's encryption, and the linked configuration is what AWS now enforces.
 func checkS3Encryption(c *checker, rs []Resource) {
 	for _, b := range ofType(rs, tBucketV2, tBucket) {
-		if alg, ok := inlineSSE(b); ok {
-			if !kmsAlgorithm(alg) {
-				c.failOn(b, "inline server-side encryption uses %q; use aws:kms with the platform key", alg)
-			}
-			continue
+		var cfgs []Resource
+		decided := true
+		for _, t := range sseConfigTypes {
+			cs, d := bucketChildren(c, rs, b, t, "bucket")
+			cfgs = append(cfgs, cs...)
+			decided = decided && d
 		}
-		cfgs, decided := bucketChildren(c, rs, b, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "bucket")
 		if len(cfgs) == 0 {
-			if decided {
-				c.failOn(b, "no server-side encryption configuration refers to this bucket, so objects get only SSE-S3 defaults")
-			} else {
+			switch alg, inline := inlineSSE(b); {
+			case !decided:
 				c.unknownOn(b, "encryption configuration bucket")
+			case inline && kmsAlgorithm(alg):
+			case inline:
+				c.failOn(b, "inline server-side encryption uses %q and no encryption configuration refers to this bucket; use aws:kms with the platform key", alg)
+			default:
+				c.failOn(b, "no server-side encryption configuration refers to this bucket, so objects get only SSE-S3 defaults")
 			}
 			continue
 		}

@@ -27,6 +27,18 @@ func sse(b, alg string) pack.Resource {
 	return mk(sseT, b+"-sse", obj{"bucket": b, "rules": arr{obj{"applyServerSideEncryptionByDefault": obj{"sseAlgorithm": alg, "kmsMasterKeyId": "arn:aws:kms:eu-west-1:1:key/x"}}}})
 }
 
+// storedBucket is a BucketV2 as its state reads after a real `up`: AWS applies SSE-S3 (AES256) at creation, before
+// the separate encryption configuration exists, and the bucket's refresh-less state keeps reporting it.
+func storedBucket() pack.Resource {
+	b := bucket()
+	b.Outputs = props(obj{"id": "loki-chunks", "bucket": "loki-chunks", "arn": "arn:aws:s3:::loki-chunks",
+		"serverSideEncryptionConfigurations": arr{obj{"rules": arr{obj{"applyServerSideEncryptionByDefaults": arr{obj{"sseAlgorithm": "AES256"}}}}}}})
+	return b
+}
+
+// sseV7 is the same configuration under pulumi-aws v7's name (no V2 suffix).
+const sseV7T = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+
 func init() {
 	addTable("s3-public-access-block", [3]pack.Level{M, M, M},
 		tc{name: "missing", res: stack(bucket()), want: violates, msg: "no aws:s3/bucketPublicAccessBlock"},
@@ -40,6 +52,15 @@ func init() {
 		tc{name: "legacy-inline-aes", res: stack(mk("aws:s3/bucket:Bucket", "old", obj{"bucket": "old",
 			"serverSideEncryptionConfiguration": obj{"rule": obj{"applyServerSideEncryptionByDefault": obj{"sseAlgorithm": "AES256"}}}})), want: violates},
 		tc{name: "kms", res: stack(bucket(), sse("loki-chunks", "aws:kms")), want: passes},
+		tc{name: "stored-aes256-with-linked-kms-config", res: stack(storedBucket(), sse("loki-chunks", "aws:kms")), want: passes},
+		tc{name: "stored-aes256-with-linked-sse-s3-config", res: stack(storedBucket(), sse("loki-chunks", "AES256")), want: violates, msg: "no aws:kms default encryption"},
+		tc{name: "stored-aes256-alone", res: stack(storedBucket()), want: violates, msg: `inline server-side encryption uses "AES256"`},
+		tc{name: "linked-by-dependency", res: stack(storedBucket(), func() pack.Resource {
+			r := mk(sseT, "sse", obj{"bucket": unk, "rules": arr{obj{"applyServerSideEncryptionByDefault": obj{"sseAlgorithm": "aws:kms:dsse"}}}})
+			r.PropertyDependencies = map[string][]string{"bucket": {urn(bucketV2, "loki-chunks")}}
+			return r
+		}()), want: passes},
+		tc{name: "v7-type-name", res: stack(storedBucket(), mk(sseV7T, "sse", obj{"bucket": "loki-chunks", "rules": arr{obj{"applyServerSideEncryptionByDefault": obj{"sseAlgorithm": "aws:kms"}}}})), want: passes},
 		tc{name: "unknown-bucket-ref", res: stack(bucket(), mk(sseT, "sse", obj{"bucket": unk})), want: undecided},
 	)
 	addTable("s3-tls-only", [3]pack.Level{A, M, M},
