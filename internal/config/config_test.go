@@ -39,7 +39,7 @@ func validStack(env Environment) stack {
 	pool := obj{"instanceTypes": []string{"g6.xlarge"}, "maxSize": 2}
 	return stack{
 		"environment": string(env),
-		"aws":         obj{"region": "us-west-2"},
+		"aws":         obj{"region": "us-west-2", "allowedAccountIds": []string{"123456789012"}},
 		"tags":        obj{"owner": "platform-team", "costCenter": "cc-1234"},
 		"network":     obj{"cidr": "10.10.0.0/16"},
 		"cluster": obj{
@@ -166,6 +166,22 @@ func TestInvalidConfigurationIsRejectedWithItsPath(t *testing.T) {
 		{"assume-role that is a user", Dev, func(s stack) {
 			section(s, "aws")["assumeRoleArn"] = "arn:aws:iam::123456789012:user/ci"
 		}, "aws.assumeRoleArn: \"arn:aws:iam::123456789012:user/ci\" is not an IAM role ARN"},
+		{"no allowed account ids", Dev, func(s stack) { delete(section(s, "aws"), "allowedAccountIds") }, "aws.allowedAccountIds: required"},
+		{"deploy role in another account", Dev, func(s stack) {
+			section(s, "aws")["assumeRoleArn"] = "arn:aws:iam::999999999999:role/platform-deployer"
+		}, `aws.assumeRoleArn: "arn:aws:iam::999999999999:role/platform-deployer" is in account 999999999999, which aws.allowedAccountIds (123456789012) does not allow`},
+		{"read-only role that is the deploy role", Dev, func(s stack) {
+			section(s, "aws")["assumeRoleArn"] = "arn:aws:iam::123456789012:role/platform-deployer"
+			section(s, "aws")["readOnlyRoleArn"] = "arn:aws:iam::123456789012:role/platform-deployer"
+		}, "aws.readOnlyRoleArn: must differ from aws.assumeRoleArn"},
+		{"the cluster creator listed as an admin", Staging, func(s stack) {
+			section(s, "aws")["assumeRoleArn"] = "arn:aws:iam::123456789012:role/platform-deployer"
+			section(s, "cluster")["adminPrincipalArns"] = []string{"arn:aws:iam::123456789012:role/platform-admin", "arn:aws:iam::123456789012:role/platform-deployer"}
+		}, `cluster.adminPrincipalArns[1]: "arn:aws:iam::123456789012:role/platform-deployer" is aws.assumeRoleArn, the role that creates the cluster: EKS already gives it an admin access entry`},
+		{"the read-only run role listed as a viewer", Staging, func(s stack) {
+			section(s, "aws")["readOnlyRoleArn"] = "arn:aws:iam::123456789012:role/platform-readonly"
+			section(s, "cluster")["readOnlyPrincipalArns"] = []string{"arn:aws:iam::123456789012:role/platform-readonly"}
+		}, `cluster.readOnlyPrincipalArns[0]: "arn:aws:iam::123456789012:role/platform-readonly" is aws.readOnlyRoleArn`},
 		{"reserved tag override", Dev, func(s stack) { section(s, "tags")["extra"] = obj{"Environment": "prod"} }, "tags.extra.Environment: is set by the program"},
 		{"prod system node group without HA", Prod, func(s stack) {
 			section(s, "cluster")["systemNodeGroup"] = obj{"minSize": 1}
@@ -237,4 +253,17 @@ func TestHasNvidiaGPU(t *testing.T) {
 	for it, want := range map[string]bool{"g6.xlarge": true, "p5.48xlarge": true, "g4dn.xlarge": true, "g4ad.xlarge": false, "g5g.xlarge": false, "m6i.large": false, "g6": false} {
 		assert.Equal(t, want, HasNvidiaGPU(it), it)
 	}
+}
+
+func TestTheRunRoleIsChosenPerRunFromTheStacksRoles(t *testing.T) {
+	a := AWS{AssumeRoleArn: "arn:aws:iam::123456789012:role/platform-deployer", ReadOnlyRoleArn: "arn:aws:iam::123456789012:role/platform-readonly"}
+	for sel, want := range map[string]string{"": a.AssumeRoleArn, RunRoleDeploy: a.AssumeRoleArn, RunRoleReadOnly: a.ReadOnlyRoleArn} {
+		got, err := a.RunRoleArn(sel)
+		require.NoError(t, err, sel)
+		assert.Equal(t, want, got, sel)
+	}
+	_, err := a.RunRoleArn("admin")
+	require.EqualError(t, err, `PLATFORM_AWS_ROLE="admin": use deploy (default) or readOnly`)
+	_, err = AWS{}.RunRoleArn(RunRoleReadOnly)
+	require.EqualError(t, err, "PLATFORM_AWS_ROLE=readOnly: the stack sets no platform:aws.readOnlyRoleArn to assume")
 }

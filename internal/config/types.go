@@ -44,10 +44,16 @@ type Config struct {
 type AWS struct {
 	// Region all resources are created in. Required.
 	Region string `json:"region"`
-	// AssumeRoleArn, when set, is assumed by the provider for every call. Default: none (ambient credentials).
+	// AssumeRoleArn is the deploy role: the aws provider assumes it for `pulumi up` (the default run role, see
+	// RunRoleEnv), so it creates the EKS cluster and EKS itself gives it an admin access entry (pulumi-eks
+	// v2.8.1 always sets bootstrapClusterCreatorAdminPermissions). It must therefore not be listed in
+	// cluster.adminPrincipalArns. Default: none (ambient credentials, which then create the cluster).
 	AssumeRoleArn string `json:"assumeRoleArn,omitempty"`
-	// AllowedAccountIDs guards against deploying into the wrong account. Default: none.
-	AllowedAccountIDs []string `json:"allowedAccountIds,omitempty"`
+	// ReadOnlyRoleArn is the role previews and drift checks assume (PLATFORM_AWS_ROLE=readOnly); the cluster
+	// gives it a view access entry so the Kubernetes provider can read during a preview. Default: none.
+	ReadOnlyRoleArn string `json:"readOnlyRoleArn,omitempty"`
+	// AllowedAccountIDs guards against deploying into the wrong account. Required (at least one).
+	AllowedAccountIDs []string `json:"allowedAccountIds"`
 }
 
 // Tags is config key platform:tags. Environment and ManagedBy are added by the program.
@@ -99,7 +105,9 @@ type Cluster struct {
 	LogTypes []string `json:"logTypes,omitempty"`
 	// LogRetentionDays bounds the control-plane log group. Default: 30 in dev, 90 in staging, 365 in prod.
 	LogRetentionDays int `json:"logRetentionDays,omitempty"`
-	// AdminPrincipalArns get cluster-admin through EKS access entries. Required (at least one).
+	// AdminPrincipalArns get cluster-admin through EKS access entries. Required (at least one). The deploy role
+	// (aws.assumeRoleArn) is not listed: it already has the creator's admin entry, and EKS allows one access
+	// entry per principal.
 	AdminPrincipalArns []string `json:"adminPrincipalArns"`
 	// ReadOnlyPrincipalArns get the view policy cluster-wide. Default: none.
 	ReadOnlyPrincipalArns []string `json:"readOnlyPrincipalArns,omitempty"`

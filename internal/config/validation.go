@@ -84,6 +84,7 @@ func Validate(c *Config) error {
 	req := RequirementsFor(c.Environment)
 
 	validateAWS(&ps, c.AWS)
+	validateAccess(&ps, c.AWS, c.Cluster)
 	validateTags(&ps, c.Tags)
 	vpc := validateNetwork(&ps, c.Network, req, envOK)
 	validateCluster(&ps, c.Cluster, vpc, req, c.Environment)
@@ -107,12 +108,57 @@ func validateAWS(ps *problems, a AWS) {
 	case !regionRe.MatchString(a.Region):
 		ps.add("aws.region", "%q is not an AWS region name such as us-west-2", a.Region)
 	}
-	if a.AssumeRoleArn != "" && !roleArnRe.MatchString(a.AssumeRoleArn) {
-		ps.add("aws.assumeRoleArn", "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", a.AssumeRoleArn)
+	if len(a.AllowedAccountIDs) == 0 {
+		ps.add("aws.allowedAccountIds", "required: the 12-digit id of the stack's AWS account, e.g. [\"111111111111\"]; the provider refuses to run with credentials of any other account")
 	}
 	for i, id := range a.AllowedAccountIDs {
 		if !accountRe.MatchString(id) {
 			ps.add(fmt.Sprintf("aws.allowedAccountIds[%d]", i), "%q is not a 12-digit AWS account id", id)
+		}
+	}
+	roles := []struct{ path, arn string }{{"aws.assumeRoleArn", a.AssumeRoleArn}, {"aws.readOnlyRoleArn", a.ReadOnlyRoleArn}}
+	for _, r := range roles {
+		switch {
+		case r.arn == "":
+		case !roleArnRe.MatchString(r.arn):
+			ps.add(r.path, "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", r.arn)
+		case len(a.AllowedAccountIDs) > 0 && !slices.Contains(a.AllowedAccountIDs, arnAccount(r.arn)):
+			ps.add(r.path, "%q is in account %s, which aws.allowedAccountIds (%s) does not allow", r.arn, arnAccount(r.arn), strings.Join(a.AllowedAccountIDs, ", "))
+		}
+	}
+	if a.ReadOnlyRoleArn != "" && a.ReadOnlyRoleArn == a.AssumeRoleArn {
+		ps.add("aws.readOnlyRoleArn", "must differ from aws.assumeRoleArn: previews and drift checks run read-only, deploys do not")
+	}
+}
+
+// arnAccount is the account field of an ARN ("" when there is none).
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+// validateAccess keeps EKS's rule of one access entry per principal and cluster: the deploy role
+// (aws.assumeRoleArn) creates the cluster, and pulumi-eks v2.8.1 always turns on
+// bootstrapClusterCreatorAdminPermissions (nodejs/eks/cluster.ts), so EKS gives the creator an admin entry
+// itself; a second entry for it fails with ResourceInUseException. The read-only run role gets its view entry
+// from the program, so it is not listed either.
+func validateAccess(ps *problems, a AWS, c Cluster) {
+	lists := []struct {
+		path string
+		arns []string
+	}{{"cluster.adminPrincipalArns", c.AdminPrincipalArns}, {"cluster.readOnlyPrincipalArns", c.ReadOnlyPrincipalArns}}
+	for _, l := range lists {
+		for i, arn := range l.arns {
+			path := fmt.Sprintf("%s[%d]", l.path, i)
+			switch {
+			case a.AssumeRoleArn != "" && arn == a.AssumeRoleArn:
+				ps.add(path, "%q is aws.assumeRoleArn, the role that creates the cluster: EKS already gives it an admin access entry (pulumi-eks sets bootstrapClusterCreatorAdminPermissions) and allows one entry per principal, so a second one fails with ResourceInUseException; remove it from this list", arn)
+			case a.ReadOnlyRoleArn != "" && arn == a.ReadOnlyRoleArn:
+				ps.add(path, "%q is aws.readOnlyRoleArn, which gets its view access entry from the program; remove it from this list (one access entry per principal)", arn)
+			}
 		}
 	}
 }
