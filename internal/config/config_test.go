@@ -28,6 +28,12 @@ func (s stack) get(key string) (string, bool) {
 	return string(b), true
 }
 
+// source is s as Parse receives it from Load, for a stack named after its environment.
+func (s stack) source() Source {
+	name, _ := s["environment"].(string)
+	return Source{Stack: name, Config: s.engineConfig()}
+}
+
 type obj = map[string]any
 
 // validStack is a minimal correct configuration for env; each case breaks one thing.
@@ -55,7 +61,7 @@ func section(s stack, key string) obj { return s[key].(obj) }
 
 func problemsOf(t *testing.T, s stack) []string {
 	t.Helper()
-	_, err := Parse(s.get)
+	_, err := Parse(s.source())
 	if err == nil {
 		return nil
 	}
@@ -224,14 +230,14 @@ func TestEveryProblemIsReportedAtOnce(t *testing.T) {
 	got := problemsOf(t, s)
 	assert.Len(t, got, 3, "got: %v", got)
 
-	_, err := Parse(s.get)
+	_, err := Parse(s.source())
 	assert.Contains(t, err.Error(), "invalid stack configuration (3 problems; nothing was created)")
 }
 
 func TestDefaultsFollowTheEnvironment(t *testing.T) {
-	dev, err := Parse(validStack(Dev).get)
+	dev, err := Parse(validStack(Dev).source())
 	require.NoError(t, err)
-	prod, err := Parse(validStack(Prod).get)
+	prod, err := Parse(validStack(Prod).source())
 	require.NoError(t, err)
 
 	assert.Equal(t, 2, dev.Network.AZCount)

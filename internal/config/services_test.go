@@ -15,7 +15,7 @@ func servicesFrom(t *testing.T, env Environment, raw map[string]string) (*Servic
 	for k, v := range raw {
 		st[k] = v
 	}
-	c, err := Parse(st.get)
+	c, err := Parse(st.source())
 	if err == nil {
 		return &c.Services, nil
 	}
