@@ -28,16 +28,20 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// Banner is printed by the driver and logged by the provider so nobody mistakes
-// a sandbox run for a real deployment.
+// Banner is printed by the driver and logged by every stand-in provider
+// instance as a warning on its provider resource (see announce), so nobody
+// mistakes a sandbox run for a real deployment, with or without the driver.
 const Banner = "STAND-IN PROVIDER: offline sandbox, nothing is created in AWS or Kubernetes"
 
 // AccountID is the stand-in AWS account: 123456789012 is the placeholder AWS
@@ -68,6 +72,9 @@ type Provider struct {
 
 	mu     sync.Mutex
 	config resource.PropertyMap
+	engine string // the engine's address, from Handshake
+
+	announced sync.Once
 }
 
 // New returns a stand-in provider for the named package (e.g. "aws").
@@ -132,6 +139,45 @@ func (p *Provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pul
 	return &pulumirpc.GetSchemaResponse{Schema: fmt.Sprintf(`{"name":%q,"version":%q}`, p.pkg, v)}, nil
 }
 
+// Handshake is the engine's first call (the engine falls back to Configure's
+// answers for providers without it). The stand-in needs it for the engine's
+// address, where announce logs the banner; it declares the same capabilities
+// Configure does.
+func (p *Provider) Handshake(_ context.Context, req *pulumirpc.ProviderHandshakeRequest) (*pulumirpc.ProviderHandshakeResponse, error) {
+	p.mu.Lock()
+	p.engine = req.GetEngineAddress()
+	p.mu.Unlock()
+	return &pulumirpc.ProviderHandshakeResponse{AcceptSecrets: true, AcceptResources: true, AcceptOutputs: true}, nil
+}
+
+// announce logs the STAND-IN banner once per provider instance, as a warning
+// on the provider resource, through the engine's Log: it shows in the output
+// of every preview, up and destroy, whether the driver started the engine or a
+// user ran the plain `pulumi` CLI with project plugins pointing here. A failed
+// log is not a failed Configure: the banner is a label, not a check.
+func (p *Provider) announce(ctx context.Context, urn string) {
+	p.announced.Do(func() {
+		p.mu.Lock()
+		addr := p.engine
+		p.mu.Unlock()
+		if addr == "" {
+			return
+		}
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_, _ = pulumirpc.NewEngineClient(conn).Log(ctx, &pulumirpc.LogRequest{
+			Severity: pulumirpc.LogSeverity_WARNING,
+			Urn:      urn,
+			Message:  fmt.Sprintf("%s (this %s provider is the sandbox's stand-in, sandbox/standin)", Banner, p.pkg),
+		})
+	})
+}
+
 // CheckConfig validates the provider's own configuration (e.g. the aws region).
 func (p *Provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	news, err := unmarshal(req.GetNews(), "provider config")
@@ -163,7 +209,8 @@ func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 
 // Configure records the provider configuration and opts in to secrets,
 // resource references and output values (Construct needs the latter two).
-func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+func (p *Provider) Configure(ctx context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+	p.announce(ctx, req.GetUrn())
 	cfg := resource.PropertyMap{}
 	if req.GetArgs() != nil {
 		m, err := unmarshal(req.GetArgs(), "provider config")
