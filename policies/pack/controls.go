@@ -12,6 +12,7 @@ const (
 	tNatGateway     = "aws:ec2/natGateway:NatGateway"
 	tFlowLog        = "aws:ec2/flowLog:FlowLog"
 	tKMSKey         = "aws:kms/key:Key"
+	tKMSKeyPolicy   = "aws:kms/keyPolicy:KeyPolicy"
 	tRole           = "aws:iam/role:Role"
 	tLogGroup       = "aws:cloudwatch/logGroup:LogGroup"
 	tBucketV2       = "aws:s3/bucketV2:BucketV2"

@@ -2,6 +2,7 @@ package pack_test
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -261,3 +262,50 @@ func TestCatalogue(t *testing.T) {
 		assert.False(t, strings.Contains(p.Description, "TODO"), p.ID)
 	}
 }
+
+// equivalences holds, per policy, cases that spell one setting the ways its consumer (IAM, Vault, Helm, the chart)
+// treats as the same: a bad value in each spelling, a good one and an unknown one. Filled by *_equiv_cases_test.go.
+var equivalences = map[string][]tc{}
+
+func addEquivalences(id string, cases ...tc) { equivalences[id] = append(equivalences[id], cases...) }
+
+// equivalenceRequired lists the policies that read IAM, KMS or S3 policy documents, Vault configuration or Helm
+// values: each must have an equivalence table.
+var equivalenceRequired = []string{
+	"kms-no-wildcard-principal", "iam-trust-no-wildcard", "irsa-trust-scoped", "iam-no-star-star",
+	"iam-no-admin-attachment", "s3-tls-only",
+	"helm-chart-pinned", "helm-allowed-repositories", "helm-values-secrets", "no-latest-images",
+	"vault-ha-raft", "vault-auto-unseal-kms", "vault-tls", "vault-dev-mode-off", "vault-k8s-auth-role-ttl",
+	"observability-persistence",
+}
+
+// TestEquivalences runs every equivalence table and requires one, with all three outcomes, for each policy in
+// equivalenceRequired.
+func TestEquivalences(t *testing.T) {
+	for _, id := range equivalenceRequired {
+		seen := map[outcome]bool{}
+		for _, c := range equivalences[id] {
+			seen[c.want] = true
+		}
+		for _, o := range []outcome{violates, passes, undecided} {
+			assert.True(t, seen[o], "policy %s has no %q equivalence case", id, o)
+		}
+	}
+	for _, id := range sortedNames(equivalences) {
+		require.NotNil(t, pack.Lookup(id), "equivalences for unknown policy %s", id)
+		for _, c := range equivalences[id] {
+			t.Run(id+"/"+c.want.String()+"/"+c.name, func(t *testing.T) { assertOutcome(t, id, c) })
+		}
+	}
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func replaceAll(s, old, new string) string { return strings.ReplaceAll(s, old, new) }

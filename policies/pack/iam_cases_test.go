@@ -36,7 +36,7 @@ func init() {
 		tc{name: "unknown", res: one(mk(kmsKey, "k", obj{"deletionWindowInDays": unk})), want: undecided},
 	)
 	addTable("kms-no-wildcard-principal", [3]pack.Level{M, M, M},
-		tc{name: "world", res: one(mk(kmsKey, "k", obj{"policy": worldKey})), want: violates, msg: "Statement[0] allows Principal"},
+		tc{name: "world", res: one(mk(kmsKey, "k", obj{"policy": worldKey})), want: violates, msg: "Statement[0] allows any principal"},
 		tc{name: "secret-policy-still-judged", res: one(mk(kmsKey, "k", obj{"policy": secret(worldKey)})), want: violates},
 		tc{name: "root", res: one(mk(kmsKey, "k", obj{"policy": rootPolicy})), want: passes},
 		tc{name: "wildcard-with-org-condition", res: one(mk(kmsKey, "k", obj{"policy": orgKey})), want: passes},
@@ -44,7 +44,7 @@ func init() {
 		tc{name: "unknown", res: one(mk(kmsKey, "k", obj{"policy": unk})), want: undecided},
 	)
 	addTable("iam-trust-no-wildcard", [3]pack.Level{M, M, M},
-		tc{name: "any-aws", res: one(mk(role, "r", obj{"assumeRolePolicy": anyTrust})), want: violates, msg: `lets Principal "*" assume`},
+		tc{name: "any-aws", res: one(mk(role, "r", obj{"assumeRolePolicy": anyTrust})), want: violates, msg: `lets any principal (Principal "*" or NotPrincipal) assume`},
 		tc{name: "service", res: one(mk(role, "r", obj{"assumeRolePolicy": ec2Trust})), want: passes},
 		tc{name: "unknown", res: one(mk(role, "r", obj{"assumeRolePolicy": unk})), want: undecided},
 	)
@@ -56,7 +56,7 @@ func init() {
 		tc{name: "unknown-issuer", res: one(mk(role, "vault", obj{"assumeRolePolicy": unkOutput})), want: undecided},
 	)
 	addTable("iam-no-star-star", [3]pack.Level{M, M, M},
-		tc{name: "policy", res: one(mk("aws:iam/policy:Policy", "admin", obj{"policy": starStar})), want: violates, msg: `Action "*" on Resource "*"`},
+		tc{name: "policy", res: one(mk("aws:iam/policy:Policy", "admin", obj{"policy": starStar})), want: violates, msg: "allows every action on every resource"},
 		tc{name: "inline", res: one(mk(role, "r", obj{"assumeRolePolicy": ec2Trust, "inlinePolicies": arr{obj{"name": "x", "policy": starStar}}})), want: violates, msg: "inlinePolicies[0].policy"},
 		tc{name: "scoped", res: one(mk("aws:iam/rolePolicy:RolePolicy", "loki", obj{"policy": scoped})), want: passes},
 		tc{name: "unknown", res: one(mk("aws:iam/policy:Policy", "p", obj{"policy": unk})), want: undecided},

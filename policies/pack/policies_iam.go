@@ -35,16 +35,16 @@ func init() {
 		},
 		&Policy{
 			ID:          "kms-no-wildcard-principal",
-			Description: "KMS key policies grant nothing to Principal \"*\" without a condition.",
+			Description: "KMS key policies (on the key or a separate key policy) grant nothing to any principal unless a condition pins the caller.",
 			Group:       "KMS and IAM",
-			Types:       []string{tKMSKey},
+			Types:       []string{tKMSKey, tKMSKeyPolicy},
 			Levels:      levels(Mandatory, Mandatory, Mandatory),
 			Fix:         "name the account root, roles or services as principals, or add a Condition that pins the caller (aws:PrincipalOrgID, kms:CallerAccount).",
 			check:       checkKMSWildcard,
 		},
 		&Policy{
 			ID:          "iam-trust-no-wildcard",
-			Description: "IAM role trust policies let no Principal \"*\" assume the role without a condition.",
+			Description: "IAM role trust policies let no wildcard principal assume the role unless a condition pins the caller.",
 			Group:       "KMS and IAM",
 			Types:       []string{tRole},
 			Levels:      levels(Mandatory, Mandatory, Mandatory),
@@ -63,9 +63,9 @@ func init() {
 		},
 		&Policy{
 			ID:          "iam-no-star-star",
-			Description: "No IAM policy allows Action \"*\" on Resource \"*\".",
+			Description: "No IAM policy (managed, inline, role, user or group policy) allows every action on every resource.",
 			Group:       "KMS and IAM",
-			Types:       []string{"aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", tRole},
+			Types:       []string{"aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", tRole},
 			Levels:      levels(Mandatory, Mandatory, Mandatory),
 			Fix:         "list the actions and resources the workload needs.",
 			check:       checkNoStarStar,
@@ -75,7 +75,10 @@ func init() {
 			Description: "Nothing attaches the AdministratorAccess managed policy.",
 			Group:       "KMS and IAM",
 			Types: []string{"aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-				"aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment", tRole},
+				"aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment", tRole,
+				"aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+				"aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+				"aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive"},
 			Levels: levels(Mandatory, Mandatory, Mandatory),
 			Fix:    "attach a least-privilege policy; cluster admins get an EKS access entry instead.",
 			check:  checkNoAdminAttachment,
@@ -134,108 +137,10 @@ func checkKMSDeletionWindow(c *checker, r Resource) {
 	}
 }
 
-// policyDoc is the subset of an IAM/KMS policy document the checks read.
-type policyDoc struct {
-	Statement statements `json:"Statement"`
-}
-
-type statement struct {
-	Effect    string          `json:"Effect"`
-	Principal json.RawMessage `json:"Principal"`
-	Action    stringOrList    `json:"Action"`
-	Resource  stringOrList    `json:"Resource"`
-	Condition map[string]map[string]json.RawMessage
-}
-
-// statements accepts a single statement object as well as a list.
-type statements []statement
-
-func (s *statements) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '{' {
-		var one statement
-		if err := json.Unmarshal(b, &one); err != nil {
-			return err
-		}
-		*s = statements{one}
-		return nil
-	}
-	var many []statement
-	if err := json.Unmarshal(b, &many); err != nil {
-		return err
-	}
-	*s = many
-	return nil
-}
-
-type stringOrList []string
-
-func (s *stringOrList) UnmarshalJSON(b []byte) error {
-	var one string
-	if err := json.Unmarshal(b, &one); err == nil {
-		*s = stringOrList{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return err
-	}
-	*s = many
-	return nil
-}
-
-// parseDoc reads a policy document property. ok is false when it is missing or unknown (unknown is recorded).
-// An unparseable document is reported as a violation: AWS would reject it anyway, and a policy we cannot read is
-// a policy we cannot vouch for.
-func parseDoc(c *checker, path string, v value) (policyDoc, bool) {
-	if !c.requireKnown(path, v) || v.p == missing {
-		return policyDoc{}, false
-	}
-	s, ok := v.str()
-	if !ok {
-		if v.p == known && v.v.IsObject() {
-			// Some programs pass the document as an object; marshal it back to JSON to read it.
-			b, err := json.Marshal(v.v.Mappable())
-			if err != nil {
-				c.fail("%s cannot be read as a policy document: %v", path, err)
-				return policyDoc{}, false
-			}
-			s = string(b)
-		} else {
-			return policyDoc{}, false
-		}
-	}
-	var doc policyDoc
-	if err := json.Unmarshal([]byte(s), &doc); err != nil {
-		c.fail("%s is not a valid policy document (%v)", path, err)
-		return policyDoc{}, false
-	}
-	return doc, true
-}
-
-// principalWildcard reports Principal "*" or {"AWS": "*"} (also inside a list).
-func principalWildcard(raw json.RawMessage) bool {
-	if len(raw) == 0 {
-		return false
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s == "*"
-	}
-	var m map[string]stringOrList
-	if json.Unmarshal(raw, &m) == nil {
-		for _, v := range m {
-			if contains(v, "*") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func wildcardStatements(doc policyDoc) []int {
 	var idx []int
 	for i, st := range doc.Statement {
-		if st.Effect == "Allow" && principalWildcard(st.Principal) && len(st.Condition) == 0 {
+		if st.openToAnyone() {
 			idx = append(idx, i)
 		}
 	}
@@ -248,7 +153,7 @@ func checkKMSWildcard(c *checker, r Resource) {
 		return
 	}
 	for _, i := range wildcardStatements(doc) {
-		c.fail("policy Statement[%d] allows Principal \"*\" without a Condition: anyone who can call KMS may use this key", i)
+		c.fail("policy Statement[%d] allows any principal (Principal \"*\" or NotPrincipal) with no Condition that pins the caller's organisation, account or ARN: anyone who can call KMS may use this key", i)
 	}
 }
 
@@ -258,12 +163,31 @@ func checkTrustWildcard(c *checker, r Resource) {
 		return
 	}
 	for _, i := range wildcardStatements(doc) {
-		c.fail("assumeRolePolicy Statement[%d] lets Principal \"*\" assume the role without a Condition", i)
+		c.fail("assumeRolePolicy Statement[%d] lets any principal (Principal \"*\" or NotPrincipal) assume the role with no Condition that pins the caller's organisation, account or ARN", i)
 	}
 }
 
 // serviceAccountSub matches one concrete service account, no wildcards.
 var serviceAccountSub = regexp.MustCompile(`^system:serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+
+// isEKSOIDC reports a Federated principal that is an EKS cluster's OIDC provider.
+func isEKSOIDC(raw json.RawMessage) bool {
+	var fed map[string]stringOrList
+	if json.Unmarshal(raw, &fed) != nil {
+		return false
+	}
+	for k, ps := range fed {
+		if !strings.EqualFold(k, "Federated") {
+			continue
+		}
+		for _, p := range ps {
+			if strings.Contains(p, "oidc.eks.") || strings.Contains(p, ":oidc-provider/") {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 func checkIRSAScoped(c *checker, r Resource) {
 	trust := c.get("assumeRolePolicy")
@@ -272,26 +196,15 @@ func checkIRSAScoped(c *checker, r Resource) {
 		return
 	}
 	for i, st := range doc.Statement {
-		if st.Effect != "Allow" || !contains(st.Action, "sts:AssumeRoleWithWebIdentity") {
-			continue
-		}
-		var fed map[string]stringOrList
-		if json.Unmarshal(st.Principal, &fed) != nil {
-			continue
-		}
-		isEKS := false
-		for _, p := range fed["Federated"] {
-			if strings.Contains(p, "oidc.eks.") || strings.Contains(p, ":oidc-provider/") {
-				isEKS = true
-			}
-		}
-		if !isEKS {
+		if !st.allows() || !st.grantsAction("sts:AssumeRoleWithWebIdentity") || !isEKSOIDC(st.Principal) {
 			continue
 		}
 		var subs []string
+		bad := false
 		for op, conds := range st.Condition {
+			o := strings.ToLower(op)
 			for k, raw := range conds {
-				if !strings.HasSuffix(k, ":sub") {
+				if !strings.HasSuffix(strings.ToLower(k), ":sub") {
 					continue
 				}
 				var vals stringOrList
@@ -299,27 +212,43 @@ func checkIRSAScoped(c *checker, r Resource) {
 					continue
 				}
 				for _, v := range vals {
-					if op == "StringEquals" && serviceAccountSub.MatchString(v) {
+					if irsaPins(o, v) {
 						subs = append(subs, v)
-					} else {
-						c.fail("assumeRolePolicy Statement[%d] Condition %s %s = %s does not pin exactly one service account", i, op, k, redact(trust.secret, v))
+						continue
 					}
+					bad = true
+					c.fail("assumeRolePolicy Statement[%d] Condition %s %s = %s does not pin exactly one service account", i, op, k, redact(trust.secret, v))
 				}
 			}
 		}
-		if len(subs) == 0 && len(c.findings) == 0 {
+		if len(subs) == 0 && !bad {
 			c.fail("assumeRolePolicy Statement[%d] trusts the cluster's OIDC provider without a StringEquals condition on <issuer>:sub, so every pod in the cluster can assume this role", i)
 		}
 	}
 }
 
+// irsaPins reports whether a condition on <issuer>:sub admits exactly one service account: an equality operator
+// (or StringLike without wildcards, which IAM compares literally) that requires the key, and one concrete name.
+func irsaPins(op, v string) bool {
+	op = strings.TrimPrefix(op, "foranyvalue:")
+	switch op {
+	case "stringequals", "stringequalsignorecase":
+	case "stringlike":
+		if strings.ContainsAny(v, "*?") {
+			return false
+		}
+	default:
+		return false // IfExists, ForAllValues, negations and the rest narrow nothing
+	}
+	return serviceAccountSub.MatchString(v)
+}
+
+// starStar lists the Allow statements that grant every action on every resource, in any spelling IAM accepts
+// ("*", "*:*", NotAction, NotResource, any letter case).
 func starStar(doc policyDoc) []int {
 	var idx []int
 	for i, st := range doc.Statement {
-		if st.Effect != "Allow" || !contains(st.Resource, "*") {
-			continue
-		}
-		if contains(st.Action, "*") || contains(st.Action, "*:*") {
+		if st.allows() && st.grantsAllActions() && st.grantsAllResources() {
 			idx = append(idx, i)
 		}
 	}
@@ -340,7 +269,7 @@ func checkNoStarStar(c *checker, r Resource) {
 				continue
 			}
 			for _, j := range starStar(doc) {
-				c.fail("%s Statement[%d] allows Action \"*\" on Resource \"*\" (full admin)", path, j)
+				c.fail("%s Statement[%d] allows every action on every resource (full admin)", path, j)
 			}
 		}
 		return
@@ -350,22 +279,24 @@ func checkNoStarStar(c *checker, r Resource) {
 		return
 	}
 	for _, j := range starStar(doc) {
-		c.fail("policy Statement[%d] allows Action \"*\" on Resource \"*\" (full admin)", j)
+		c.fail("policy Statement[%d] allows every action on every resource (full admin)", j)
 	}
 }
 
-var adminPolicyARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$`)
+// adminPolicyARN matches the AWS managed AdministratorAccess policy in any partition; IAM names are not
+// distinguished by case.
+var adminPolicyARN = regexp.MustCompile(`(?i)^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$`)
 
 func checkNoAdminAttachment(c *checker, r Resource) {
-	if r.Type == tRole {
-		v := c.get("managedPolicyArns")
-		if !c.requireKnown("managedPolicyArns", v) {
+	if field := arnListField(r.Type); field != "" {
+		v := c.get(field)
+		if !c.requireKnown(field, v) {
 			return
 		}
 		list, _ := v.strings()
 		for _, a := range list {
-			if adminPolicyARN.MatchString(a) {
-				c.fail("managedPolicyArns includes %s", redact(v.secret, a))
+			if adminPolicyARN.MatchString(strings.TrimSpace(a)) {
+				c.fail("%s includes %s", field, redact(v.secret, a))
 			}
 		}
 		return
@@ -374,9 +305,22 @@ func checkNoAdminAttachment(c *checker, r Resource) {
 	if !c.requireKnown("policyArn", v) {
 		return
 	}
-	if s, ok := v.str(); ok && adminPolicyARN.MatchString(s) {
+	if s, ok := v.str(); ok && adminPolicyARN.MatchString(strings.TrimSpace(s)) {
 		c.fail("policyArn is %s", v.show())
 	}
+}
+
+// arnListField names the list of managed policy ARNs a resource attaches ("" for single-ARN attachments).
+func arnListField(typ string) string {
+	switch typ {
+	case tRole:
+		return "managedPolicyArns"
+	case "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+		"aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+		"aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive":
+		return "policyArns"
+	}
+	return ""
 }
 
 func checkProviderCredentials(c *checker, r Resource) {

@@ -188,24 +188,29 @@ func checkS3Encryption(c *checker, rs []Resource) {
 	}
 }
 
-// denyInsecureTransport reports a Deny statement conditioned on aws:SecureTransport = false.
+// denyInsecureTransport reports a statement that denies every S3 action to every principal when
+// aws:SecureTransport is false, in any spelling IAM accepts: Bool or BoolIfExists (the key is always present on S3
+// requests), "false" or false, any letter case in the key and action, Action "s3:*"/"*" or a NotAction that leaves
+// S3 in. A Deny for one action or one principal leaves plain HTTP open to the rest.
 func denyInsecureTransport(doc policyDoc) bool {
 	for _, st := range doc.Statement {
-		if st.Effect != "Deny" {
+		if !st.denies() || len(st.NotPrincipal) > 0 || !st.anyPrincipal() || !st.grantsAllActionsOf("s3", "GetObject", "PutObject", "DeleteObject", "ListBucket", "PutBucketPolicy") {
 			continue
 		}
 		for op, conds := range st.Condition {
-			if op != "Bool" {
+			if o := strings.ToLower(op); o != "bool" && o != "boolifexists" {
 				continue
 			}
 			for k, raw := range conds {
 				var v stringOrList
-				if strings.EqualFold(k, "aws:SecureTransport") && json.Unmarshal(raw, &v) == nil && contains(v, "false") {
-					return true
-				}
-				var b bool
-				if strings.EqualFold(k, "aws:SecureTransport") && json.Unmarshal(raw, &b) == nil && !b {
-					return true
+				if strings.EqualFold(k, "aws:SecureTransport") && json.Unmarshal(raw, &v) == nil && len(v) > 0 {
+					all := true
+					for _, x := range v {
+						all = all && strings.EqualFold(x, "false")
+					}
+					if all {
+						return true
+					}
 				}
 			}
 		}
