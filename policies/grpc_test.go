@@ -83,14 +83,16 @@ func TestPluginHostProtocol(t *testing.T) {
 	dir := "/work/bin"
 	_, err := client.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{EngineAddress: "127.0.0.1:1", RootDirectory: &dir, ProgramDirectory: &dir})
 	require.NoError(t, err)
-	_, err = client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: "acme-staging", Project: "platform", DryRun: true})
+	_, err = client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{
+		Stack: "acme-staging", Project: "platform", DryRun: true, Config: map[string]string{"platform:environment": "staging"},
+	})
 	require.NoError(t, err)
 
 	info, err := client.GetAnalyzerInfo(ctx, &emptypb.Empty{})
 	require.NoError(t, err)
 	assert.Equal(t, packName, info.GetName())
 	assert.True(t, info.GetSupportsConfig())
-	assert.Contains(t, info.GetDescription(), `environment staging, from stack "acme-staging"`)
+	assert.Contains(t, info.GetDescription(), `environment staging, from platform:environment`)
 	require.Len(t, info.GetPolicies(), len(pack.Policies()))
 	levels := policyLevels(info)
 	assert.Equal(t, pulumirpc.EnforcementLevel_ADVISORY, levels["nat-per-az"], "staging default")

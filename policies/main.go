@@ -10,8 +10,10 @@
 //     package the same way.
 //
 // The policy set is built before serving, not in ConfigureStack, so `pulumi policy analyze --file <export>`
-// (which never calls ConfigureStack) works. The environment comes from the stack name in ConfigureStack; without
-// one it comes from $PLATFORM_POLICY_ENVIRONMENT, and otherwise it is prod, the strictest.
+// (which never calls ConfigureStack) works. The environment comes from the stack's platform:environment, which
+// the engine sends in ConfigureStack's config (the value the program validates against), or from the stack name
+// when that key is absent; without ConfigureStack it comes from $PLATFORM_POLICY_ENVIRONMENT, and otherwise it
+// is prod, the strictest.
 //
 // It does not log through the engine and it remediates nothing.
 package main

@@ -57,18 +57,14 @@ func (s *server) Handshake(context.Context, *pulumirpc.AnalyzerHandshakeRequest)
 	return &pulumirpc.AnalyzerHandshakeResponse{}, nil
 }
 
-// ConfigureStack picks the environment from the stack name (the stack name wins over the environment variable:
-// it is what the engine is actually deploying).
+// ConfigureStack picks the environment from the stack's platform:environment, which the engine sends in the
+// request's config: the value the program validates against, so program and pack agree on one environment.
+// Only a request without that key falls back to the stack name. Either wins over the environment variable:
+// it is what the engine is actually deploying.
 func (s *server) ConfigureStack(_ context.Context, req *pulumirpc.AnalyzerStackConfigureRequest) (*pulumirpc.AnalyzerStackConfigureResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	env, ok := pack.EnvironmentFromStack(req.GetStack())
-	s.env = env
-	if ok {
-		s.envSource = fmt.Sprintf("from stack %q", req.GetStack())
-	} else {
-		s.envSource = fmt.Sprintf("stack %q names no environment: strictest", req.GetStack())
-	}
+	s.env, s.envSource = pack.EnvironmentFromConfig(req.GetConfig(), req.GetStack())
 	s.session = pack.NewSession(s.env, s.cfg)
 	return &pulumirpc.AnalyzerStackConfigureResponse{}, nil
 }

@@ -347,3 +347,24 @@ func contains(ss []string, s string) bool {
 	}
 	return false
 }
+
+// EnvironmentKey is the stack config key the platform program validates against; the pack selects its levels
+// from the same key so the two never judge one stack as different environments.
+const EnvironmentKey = "platform:environment"
+
+// EnvironmentFromConfig selects the environment of a stack run from the config the engine sends in
+// ConfigureStack, falling back to the stack name only when the config has no platform:environment (an engine
+// that sends no config, or a stack of another project). It returns the environment and why it was chosen.
+// An unsupported value gets prod, the strictest; the program rejects that stack anyway.
+func EnvironmentFromConfig(config map[string]string, stack string) (Env, string) {
+	if v, ok := config[EnvironmentKey]; ok {
+		if e, ok := ParseEnv(strings.TrimSpace(v)); ok {
+			return e, "from " + EnvironmentKey
+		}
+		return Prod, fmt.Sprintf("%s %q is not dev, staging or prod: strictest", EnvironmentKey, v)
+	}
+	if e, ok := EnvironmentFromStack(stack); ok {
+		return e, fmt.Sprintf("no %s in the stack's config; from stack %q", EnvironmentKey, stack)
+	}
+	return Prod, fmt.Sprintf("no %s in the stack's config; stack %q names no environment: strictest", EnvironmentKey, stack)
+}

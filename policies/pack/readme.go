@@ -127,10 +127,13 @@ pulumi policy analyze --file prod-export.json \
 The pack also runs as a directory (` + "`--policy-pack policies/`" + `, runtime ` + "`go`" + ` in PulumiPolicy.yaml) on a machine
 with the Go language host; CI and the sandbox use the prebuilt executable.
 
-**Environment.** ConfigureStack's stack name decides it: ` + "`dev`" + `, ` + "`staging`" + ` or ` + "`prod`" + `, or a name carrying
-one of them as a ` + "`-`" + `/` + "`_`" + `/` + "`.`" + `-separated token (` + "`acme-prod`" + `, ` + "`prod-eu`" + `, ` + "`stg-us-east-1`" + `). When there is no
-stack (` + "`pulumi policy analyze --file`" + `), ` + "`PLATFORM_POLICY_ENVIRONMENT=dev|staging|prod`" + ` sets it; otherwise, and
-for a stack name naming no environment, it is **prod**, the strictest. The pack reports each policy at its
+**Environment.** The stack's ` + "`platform:environment`" + ` decides it, the value the program validates against: the engine
+sends the stack's config in ConfigureStack. Only without that key does the stack name decide: ` + "`dev`" + `, ` + "`staging`" + ` or
+` + "`prod`" + `, or a name carrying one of them as a ` + "`-`" + `/` + "`_`" + `/` + "`.`" + `-separated token (` + "`acme-prod`" + `, ` + "`prod-eu`" + `,
+` + "`stg-us-east-1`" + `); the program refuses a stack whose name and ` + "`platform:environment`" + ` disagree unless
+` + "`platform:customStackName`" + ` declares the name. When there is no stack (` + "`pulumi policy analyze --file`" + `),
+` + "`PLATFORM_POLICY_ENVIRONMENT=dev|staging|prod`" + ` sets it; otherwise, and for an unsupported value or a stack name
+naming no environment, it is **prod**, the strictest. The pack reports each policy at its
 default level for that environment; ` + "`--policy-pack-config`" + ` overrides levels and thresholds.
 
 **Unknown values** (a preview of resources whose inputs are not known yet) are never violations: the policy
