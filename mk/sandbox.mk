@@ -1,6 +1,8 @@
 # Offline proving ground: the real Pulumi engine (bin/pulumi) runs the real
-# program against STAND-IN providers (bin/pulumi-resource-standin), with the
-# policy pack, on a local backend under .sandbox/. See docs/sandbox.md.
+# program against STAND-IN providers for aws, eks, vault, random and tls
+# (bin/pulumi-resource-standin) and the REAL pulumi-kubernetes provider against
+# a local kube-apiserver per stack (mk/kubernetes.mk), with the policy pack, on a
+# local backend under .sandbox/. See docs/sandbox.md.
 #
 #   make preview STACK=prod        plan + policy verdict; fails on a mandatory violation
 #   make up STACK=dev              deploy into the sandbox
@@ -26,20 +28,21 @@ SANDBOX_FLAGS = -stack $(STACK) -policy-pack $(POLICY_PACK) $(if $(POLICY_CONFIG
 sandbox:
 	@mkdir -p $(BIN_DIR)
 	$(GO) build -o $(STANDIN) ./sandbox/cmd/pulumi-resource-standin
+	$(GO) build -o $(BIN_DIR)/aws ./sandbox/cmd/aws
 
 sandbox-driver:
 	@mkdir -p $(BIN_DIR)
 	@test -x $(SANDBOX) || echo ">> building the sandbox driver (links the program and its SDKs; the first build compiles pulumi-aws, ~10 min cold)"
 	$(GO) build -o $(SANDBOX) ./sandbox/cmd/sandbox
 
-preview up destroy: pulumi sandbox sandbox-driver policy-pack
+preview up destroy: pulumi sandbox sandbox-driver policy-pack kubernetes-provider controlplane
 	./$(SANDBOX) $(SANDBOX_FLAGS) $@
 
-export: pulumi sandbox sandbox-driver policy-pack
+export: pulumi sandbox sandbox-driver policy-pack kubernetes-provider controlplane
 	./$(SANDBOX) $(SANDBOX_FLAGS) -out $(OUT) export
 
 # End-to-end tests: real engine, stand-in providers, policy pack. Kept behind
 # the e2e build tag so `go test ./...` never links the Automation API driver.
 E2E_TIMEOUT ?= 40m
-test-e2e: pulumi sandbox policy-pack
+test-e2e: pulumi sandbox policy-pack kubernetes-provider controlplane
 	$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./tests/e2e/ ./sandbox/driver/

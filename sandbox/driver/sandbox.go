@@ -45,8 +45,10 @@ import (
 // repeated runs and CI reuse state without prompting.
 const Passphrase = "platform-sandbox-stand-in-not-a-secret"
 
-// Packages are the provider packages the stand-in serves. Each gets a project
-// plugin entry, so whatever version an SDK requests resolves to the stand-in.
+// Packages are the provider packages the program uses. Each gets a project
+// plugin entry, so whatever version an SDK requests resolves to the sandbox's
+// binary: the stand-in for aws, eks, vault, random and tls, the REAL
+// pulumi-kubernetes provider for kubernetes (see kubernetes.go).
 var Packages = []string{"aws", "eks", "kubernetes", "vault", "random", "tls"}
 
 // Options configure a sandbox stack.
@@ -60,6 +62,16 @@ type Options struct {
 	PulumiBin string
 	// StandinBin is the stand-in provider plugin. Default: <RepoRoot>/bin/pulumi-resource-standin.
 	StandinBin string
+	// KubernetesProviderBin is the real pulumi-kubernetes provider. Default: <RepoRoot>/bin/pulumi-resource-kubernetes.
+	KubernetesProviderBin string
+	// AWSStandinBin is the stand-in aws CLI. Default: <RepoRoot>/bin/aws.
+	AWSStandinBin string
+	// BinDir holds the control plane's binaries (etcd, kube-apiserver, kube-controller-manager).
+	// Default: <RepoRoot>/bin.
+	BinDir string
+	// ChartSource is the local chart source directory. Default: $PLATFORM_CHART_SOURCE, else
+	// <RepoRoot>/../shared/charts.
+	ChartSource string
 	// Stack is the stack name (dev, staging, prod). Default: dev.
 	Stack string
 	// StackFile is the stack configuration to use. Default: <RepoRoot>/Pulumi.<Stack>.yaml.
@@ -79,6 +91,7 @@ type Options struct {
 type Sandbox struct {
 	opts  Options
 	stack auto.Stack
+	k8s   *kubernetes
 }
 
 func (o *Options) defaults() error {
@@ -105,13 +118,28 @@ func (o *Options) defaults() error {
 	if o.StackFile == "" {
 		o.StackFile = filepath.Join(root, fmt.Sprintf("Pulumi.%s.yaml", o.Stack))
 	}
+	if o.BinDir == "" {
+		o.BinDir = filepath.Join(root, "bin")
+	}
+	if o.KubernetesProviderBin == "" {
+		o.KubernetesProviderBin = filepath.Join(o.BinDir, "pulumi-resource-kubernetes")
+	}
+	if o.AWSStandinBin == "" {
+		o.AWSStandinBin = filepath.Join(o.BinDir, "aws")
+	}
+	if o.ChartSource == "" {
+		o.ChartSource = os.Getenv("PLATFORM_CHART_SOURCE")
+	}
+	if o.ChartSource == "" {
+		o.ChartSource = filepath.Join(filepath.Dir(root), "shared", "charts")
+	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
 	if o.Program == nil {
 		return errors.New("sandbox: Program is required")
 	}
-	for _, p := range []*string{&o.StateDir, &o.PulumiBin, &o.StandinBin, &o.StackFile} {
+	for _, p := range []*string{&o.StateDir, &o.PulumiBin, &o.StandinBin, &o.StackFile, &o.BinDir, &o.KubernetesProviderBin, &o.AWSStandinBin, &o.ChartSource} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return fmt.Errorf("sandbox: %w", err)
@@ -135,13 +163,14 @@ func (o *Options) defaults() error {
 		}
 	}
 	var missing []string
-	for _, f := range append(append([]string{o.PulumiBin, o.StandinBin}, o.PolicyPacks...), o.PolicyPackConfigs...) {
+	bins := []string{o.PulumiBin, o.StandinBin, o.KubernetesProviderBin, o.AWSStandinBin}
+	for _, f := range append(append(bins, o.PolicyPacks...), o.PolicyPackConfigs...) {
 		if _, err := os.Stat(f); err != nil {
 			missing = append(missing, f)
 		}
 	}
 	if len(missing) > 0 {
-		problems = append(problems, fmt.Sprintf("missing %s (run `make pulumi sandbox policy-pack` first)", strings.Join(missing, ", ")))
+		problems = append(problems, fmt.Sprintf("missing %s (run `make pulumi sandbox kubernetes-provider controlplane policy-pack` first)", strings.Join(missing, ", ")))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("sandbox: %s", strings.Join(problems, "; "))
@@ -187,6 +216,20 @@ func Open(ctx context.Context, opts Options) (*Sandbox, error) {
 	if err := installPlugins(opts); err != nil {
 		return nil, err
 	}
+	k8s, err := startKubernetes(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			k8s.stop()
+		}
+	}()
+	env := opts.Env()
+	for k, v := range k8s.env {
+		env[k] = v
+	}
 	if err := writeProject(opts); err != nil {
 		return nil, err
 	}
@@ -205,11 +248,11 @@ func Open(ctx context.Context, opts Options) (*Sandbox, error) {
 	}
 	ws, err := auto.NewLocalWorkspace(ctx,
 		auto.WorkDir(opts.projectDir()),
-		auto.Program(opts.Program),
+		auto.Program(withSandboxAwaits(opts.Program)),
 		auto.PulumiHome(opts.homeDir()),
 		auto.Pulumi(cmd),
 		auto.SecretsProvider("passphrase"),
-		auto.EnvVars(opts.Env()),
+		auto.EnvVars(env),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: workspace: %w", err)
@@ -224,7 +267,26 @@ func Open(ctx context.Context, opts Options) (*Sandbox, error) {
 	if err := saveSalt(opts); err != nil {
 		return nil, err
 	}
-	return &Sandbox{opts: opts, stack: stack}, nil
+	ok = true
+	return &Sandbox{opts: opts, stack: stack, k8s: k8s}, nil
+}
+
+// Close stops the stack's local control plane and chart source. The cluster's data stays under the state
+// directory for the next run.
+func (s *Sandbox) Close() {
+	s.k8s.stop()
+	s.k8s = nil
+}
+
+// Env is the environment the sandbox's CLI invocations get, the control plane's and chart source's included.
+func (s *Sandbox) Env() map[string]string {
+	env := s.opts.Env()
+	if s.k8s != nil {
+		for k, v := range s.k8s.env {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 // Stack exposes the Automation API stack for callers that need more.
@@ -244,15 +306,20 @@ func relink(target, link string) error {
 	return nil
 }
 
-// installPlugins links the stand-in binary into one directory per package,
-// named as the engine expects (pulumi-resource-<pkg>).
+// installPlugins links the provider binaries into one directory per package,
+// named as the engine expects (pulumi-resource-<pkg>): the stand-in for every
+// package but kubernetes, which gets the real provider.
 func installPlugins(opts Options) error {
 	for _, pkg := range Packages {
 		dir := filepath.Join(opts.pluginDir(), pkg)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("sandbox: %w", err)
 		}
-		if err := relink(opts.StandinBin, filepath.Join(dir, "pulumi-resource-"+pkg)); err != nil {
+		bin := opts.StandinBin
+		if !standinPackage(pkg) {
+			bin = opts.KubernetesProviderBin
+		}
+		if err := relink(bin, filepath.Join(dir, "pulumi-resource-"+pkg)); err != nil {
 			return err
 		}
 	}
@@ -429,7 +496,7 @@ func (s *Sandbox) Destroy(ctx context.Context) (Result, error) {
 func (s *Sandbox) unprotectAll(ctx context.Context) error {
 	ws := s.stack.Workspace()
 	_, stderr, code, err := ws.PulumiCommand().Run(ctx, s.opts.projectDir(), nil, nil, nil,
-		envList(s.opts.Env()), "state", "unprotect", "--all", "--yes", "--stack", s.opts.Stack)
+		envList(s.Env()), "state", "unprotect", "--all", "--yes", "--stack", s.opts.Stack)
 	if err != nil && code != 0 && !strings.Contains(stderr, "no resources") {
 		return fmt.Errorf("sandbox: unprotecting %s before destroy: %s: %w", s.opts.Stack, strings.TrimSpace(stderr), err)
 	}

@@ -122,9 +122,13 @@ func TestDriverLifecycleOnATinyProgram(t *testing.T) {
 		StateDir:   t.TempDir(),
 		PulumiBin:  filepath.Join(root, "bin", "pulumi"),
 		StandinBin: filepath.Join(root, "bin", "pulumi-resource-standin"),
-		Program:    tinyProgram,
+		BinDir:     filepath.Join(root, "bin"),
+		// The tiny project lives in a temporary directory: name the repository's chart source.
+		ChartSource: filepath.Join(filepath.Dir(root), "shared", "charts"),
+		Program:     tinyProgram,
 	})
 	require.NoError(t, err)
+	t.Cleanup(sb.Close)
 
 	pre, err := sb.Preview(ctx)
 	require.NoError(t, err)
@@ -177,9 +181,13 @@ func TestDriverReportsStandInCheckFailuresAndCreatesNothing(t *testing.T) {
 		StateDir:   t.TempDir(),
 		PulumiBin:  filepath.Join(root, "bin", "pulumi"),
 		StandinBin: filepath.Join(root, "bin", "pulumi-resource-standin"),
-		Program:    tinyProgram,
+		BinDir:     filepath.Join(root, "bin"),
+		// The tiny project lives in a temporary directory: name the repository's chart source.
+		ChartSource: filepath.Join(filepath.Dir(root), "shared", "charts"),
+		Program:     tinyProgram,
 	})
 	require.NoError(t, err)
+	t.Cleanup(sb.Close)
 	_, err = sb.Up(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"10.0.0.1/16" has host bits set; AWS expects "10.0.0.0/16"`)

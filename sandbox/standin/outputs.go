@@ -3,6 +3,7 @@ package standin
 import (
 	"encoding/base64"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -381,14 +382,21 @@ func eksClusterComputed(region, name string) resource.PropertyMap {
 	s := resource.NewStringProperty
 	h := strings.ToUpper(hash("eks", region, name)[:32])
 	issuer := fmt.Sprintf("https://oidc.eks.%s.amazonaws.com/id/%s", region, h)
+	endpoint := fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", h, region)
+	caData := base64.StdEncoding.EncodeToString([]byte(fakePEM("CERTIFICATE", h)))
+	// With the sandbox's local control plane running (sandbox/controlplane), the cluster's endpoint and CA
+	// are that API server's, as EKS reports its own: the program's kubeconfig then reaches a real API server.
+	if ep, ca := os.Getenv("PLATFORM_SANDBOX_KUBE_ENDPOINT"), os.Getenv("PLATFORM_SANDBOX_KUBE_CA_DATA"); ep != "" && ca != "" {
+		endpoint, caData = ep, ca
+	}
 	return resource.PropertyMap{
 		"arn":             s(fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", region, AccountID, name)),
-		"endpoint":        s(fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", h, region)),
+		"endpoint":        s(endpoint),
 		"status":          s("ACTIVE"),
 		"platformVersion": s("eks.1"),
 		"clusterId":       s(uuidFrom(strings.ToLower(h))),
 		"certificateAuthority": resource.NewObjectProperty(resource.PropertyMap{
-			"data": s(base64.StdEncoding.EncodeToString([]byte(fakePEM("CERTIFICATE", h)))),
+			"data": s(caData),
 		}),
 		"identities": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
 			"oidcs": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{

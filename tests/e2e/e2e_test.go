@@ -61,6 +61,7 @@ func open(t *testing.T, stack, stackFile string) *driver.Sandbox {
 	}
 	sb, err := driver.Open(context.Background(), opts)
 	require.NoError(t, err)
+	t.Cleanup(sb.Close)
 	return sb
 }
 

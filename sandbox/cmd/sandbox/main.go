@@ -105,6 +105,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer sb.Close()
 	var res driver.Result
 	switch action {
 	case "preview":

@@ -1,0 +1,126 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/platform-team/platform/sandbox/chartsource"
+	"github.com/platform-team/platform/sandbox/controlplane"
+)
+
+// The real-Kubernetes half of the sandbox: the REAL pulumi-kubernetes provider (bin/pulumi-resource-kubernetes)
+// against a local control plane (sandbox/controlplane) per stack, fetching the real charts through the
+// loopback chart source (sandbox/chartsource). The stand-in aws provider reports the control plane's endpoint
+// and CA as the EKS cluster's, and the stand-in aws CLI (bin/aws) answers the kubeconfig's
+// `aws eks get-token`, so the program's own kubeconfig and provider wiring are what reach the cluster.
+
+// KubernetesProviderVersion is the version of the real provider the sandbox runs (mk/kubernetes.mk builds
+// it). The program's SDK (v4.32.0) asks for a newer one; the engine warns about that and uses this one.
+const KubernetesProviderVersion = "4.25.0"
+
+// kubernetes holds the running real-Kubernetes side of one sandbox.
+type kubernetes struct {
+	cp    *controlplane.ControlPlane
+	proxy *chartsource.Proxy
+	env   map[string]string
+}
+
+func (o Options) clusterDir() string     { return filepath.Join(o.StateDir, "clusters", o.Stack) }
+func (o Options) chartSourceDir() string { return filepath.Join(o.StateDir, "chart-source") }
+func (o Options) toolDir() string        { return filepath.Join(o.StateDir, "bin") }
+
+// AWSLog is where the stand-in aws CLI records each `eks get-token` call (one JSON object a line).
+func (o Options) AWSLog() string { return filepath.Join(o.StateDir, "aws-cli.log") }
+
+// startKubernetes starts the stack's control plane and the chart source and returns what the CLI and its
+// plugins need in their environment.
+func startKubernetes(ctx context.Context, opts Options) (*kubernetes, error) {
+	src, err := chartsource.Load(opts.ChartSource)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if err := os.MkdirAll(opts.toolDir(), 0o755); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if err := relink(opts.AWSStandinBin, filepath.Join(opts.toolDir(), "aws")); err != nil {
+		return nil, err
+	}
+	cp, err := controlplane.Start(ctx, opts.clusterDir(), controlplane.BinariesIn(opts.BinDir))
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	proxy, err := src.Serve(opts.chartSourceDir())
+	if err != nil {
+		cp.Stop()
+		return nil, fmt.Errorf("sandbox: chart source: %w", err)
+	}
+	env := map[string]string{
+		// The stand-in aws CLI comes first, so the kubeconfig's `aws eks get-token` finds it.
+		"PATH":                     opts.toolDir() + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PLATFORM_SANDBOX_AWS_LOG": opts.AWSLog(),
+		// Helm (inside the provider) keeps its repository cache and config under the sandbox, never ~/.cache.
+		"HELM_CACHE_HOME":  filepath.Join(opts.StateDir, "helm", "cache"),
+		"HELM_CONFIG_HOME": filepath.Join(opts.StateDir, "helm", "config"),
+		"HELM_DATA_HOME":   filepath.Join(opts.StateDir, "helm", "data"),
+	}
+	for k, v := range cp.Env() {
+		env[k] = v
+	}
+	for k, v := range proxy.Env() {
+		env[k] = v
+	}
+	return &kubernetes{cp: cp, proxy: proxy, env: env}, nil
+}
+
+func (k *kubernetes) stop() {
+	if k == nil {
+		return
+	}
+	if k.proxy != nil {
+		_ = k.proxy.Close()
+	}
+	if k.cp != nil {
+		k.cp.Stop()
+	}
+}
+
+// Kubeconfig is the local control plane's admin kubeconfig (for kubectl while a sandbox command runs).
+func (s *Sandbox) Kubeconfig() string {
+	if s.k8s == nil {
+		return ""
+	}
+	return s.k8s.cp.Kubeconfig
+}
+
+// withSandboxAwaits wraps the program so every Helm release skips the provider's readiness await: the local
+// control plane has no kubelet, so no Deployment, StatefulSet or DaemonSet ever becomes ready, and no
+// Service of type LoadBalancer gets an address. On a real cluster the provider awaits them; here the
+// objects are created, validated and stored, and that is what the sandbox proves. Nothing else is changed.
+func withSandboxAwaits(run pulumi.RunFunc) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		err := ctx.RegisterResourceTransform(func(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+			switch args.Type {
+			case "kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Release":
+				props := pulumi.Map{}
+				for k, v := range args.Props {
+					props[k] = v
+				}
+				props["skipAwait"] = pulumi.Bool(true)
+				return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("sandbox: registering the await transform: %w", err)
+		}
+		return run(ctx)
+	}
+}
+
+// standinPackage reports whether pkg is served by the stand-in provider (kubernetes is the real one).
+func standinPackage(pkg string) bool { return !strings.EqualFold(pkg, "kubernetes") }
