@@ -124,3 +124,11 @@ func withSandboxAwaits(run pulumi.RunFunc) pulumi.RunFunc {
 
 // standinPackage reports whether pkg is served by the stand-in provider (kubernetes is the real one).
 func standinPackage(pkg string) bool { return !strings.EqualFold(pkg, "kubernetes") }
+
+// ClusterObjects lists every object the stack's local API server stores (Events and Leases aside).
+func (s *Sandbox) ClusterObjects(ctx context.Context) ([]controlplane.Object, error) {
+	if s.k8s == nil {
+		return nil, fmt.Errorf("sandbox: %s is closed", s.opts.Stack)
+	}
+	return s.k8s.cp.Objects(ctx)
+}

@@ -73,6 +73,7 @@ func fileExists(p string) bool {
 type stateResource struct {
 	URN     string         `json:"urn"`
 	Type    string         `json:"type"`
+	Parent  string         `json:"parent"`
 	Custom  bool           `json:"custom"`
 	Protect bool           `json:"protect"`
 	Inputs  map[string]any `json:"inputs"`
@@ -115,6 +116,8 @@ func TestStackLifecycle(t *testing.T) {
 		t.Run(stack, func(t *testing.T) {
 			ctx := context.Background()
 			sb := open(t, stack, "")
+			baseline, err := sb.ClusterObjects(ctx)
+			require.NoError(t, err)
 
 			start := time.Now()
 			pre, err := sb.Preview(ctx)
@@ -139,6 +142,9 @@ func TestStackLifecycle(t *testing.T) {
 			raw, d := exportOf(t, sb)
 			require.NotEmpty(t, awsResources(d))
 			assertStateIsPlausible(t, stack, d)
+			stored, err := sb.ClusterObjects(ctx)
+			require.NoError(t, err)
+			assertKubernetesIsReal(t, stack, d, stored)
 			if stack == "prod" {
 				policyAnalyze(t, raw)
 			}
@@ -150,6 +156,9 @@ func TestStackLifecycle(t *testing.T) {
 			for _, r := range d.Deployment.Resources {
 				assert.Equal(t, "pulumi:pulumi:Stack", r.Type, "destroy left %s", r.URN)
 			}
+			after, err := sb.ClusterObjects(ctx)
+			require.NoError(t, err)
+			assert.Empty(t, leftBehind(baseline, after), "destroy must leave no object in the API server")
 			t.Logf("%s: destroy in %s", stack, time.Since(start).Round(time.Millisecond))
 		})
 	}
