@@ -11,6 +11,7 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
 // Construct implements the remote components the program uses. It registers
@@ -139,42 +140,94 @@ func (ch child) ref() resource.PropertyValue {
 // register creates a custom child of the component using the provider the
 // caller passed for the child's package (pulumi.Providers on the component).
 func (c *constructor) register(typ, name string, props resource.PropertyMap, extraDeps ...child) (child, error) {
-	pkg := strings.SplitN(typ, ":", 2)[0]
-	obj, err := marshal(props, typ+" "+name)
-	if err != nil {
-		return child{}, err
+	return c.registerWith(childSpec{typ: typ, name: name, props: props, deps: extraDeps, custom: true})
+}
+
+// childSpec is one child registration: a custom resource, a component, or a provider resource.
+type childSpec struct {
+	typ, name string
+	props     resource.PropertyMap
+	deps      []child
+	custom    bool
+	// parent is the URN of the child's parent. Default: the component.
+	parent string
+	// provider is the provider reference (urn::id) the child uses. Default: the caller's provider for the
+	// child's package.
+	provider string
+	// ignoreChanges of the child. Default: ignoreChangesFor(typ).
+	ignoreChanges []string
+}
+
+// registerWith registers a child through the resource monitor, as a component provider does.
+func (c *constructor) registerWith(sp childSpec) (child, error) {
+	pkg := strings.SplitN(sp.typ, ":", 2)[0]
+	var obj *structpb.Struct
+	if sp.props != nil {
+		var err error
+		if obj, err = marshal(sp.props, sp.typ+" "+sp.name); err != nil {
+			return child{}, err
+		}
 	}
 	deps := map[string]bool{}
 	for d := range c.deps {
 		deps[d] = true
 	}
-	for _, e := range extraDeps {
+	for _, e := range sp.deps {
 		deps[e.urn] = true
 	}
+	parent := sp.parent
+	if parent == "" {
+		parent = c.urn
+	}
 	req := &pulumirpc.RegisterResourceRequest{
-		Type:            typ,
-		Name:            name,
-		Parent:          c.urn,
-		Custom:          true,
+		Type:            sp.typ,
+		Name:            sp.name,
+		Parent:          parent,
+		Custom:          sp.custom,
 		Object:          obj,
 		Protect:         c.req.Protect,
 		Dependencies:    sortedKeys(deps),
-		Provider:        c.req.GetProviders()[pkg],
 		AcceptSecrets:   true,
 		AcceptResources: true,
 		RetainOnDelete:  c.req.RetainOnDelete,
-		IgnoreChanges:   ignoreChangesFor(typ, props),
+		IgnoreChanges:   sp.ignoreChanges,
+	}
+	if sp.ignoreChanges == nil {
+		req.IgnoreChanges = ignoreChangesFor(sp.typ, sp.props)
+	}
+	switch {
+	case !sp.custom:
+		req.Providers = c.req.GetProviders()
+	case strings.HasPrefix(sp.typ, "pulumi:providers:"):
+		// A provider resource is served by its own plugin.
+	case sp.provider != "":
+		req.Provider = sp.provider
+	default:
+		req.Provider = c.req.GetProviders()[pkg]
 	}
 	resp, err := c.mon.RegisterResource(c.ctx, req)
 	if err != nil {
-		return child{}, fmt.Errorf("%s %q: %w", typ, name, err)
+		return child{}, fmt.Errorf("%s %q: %w", sp.typ, sp.name, err)
 	}
-	outs, err := unmarshal(resp.GetObject(), typ+" outputs")
+	outs, err := unmarshal(resp.GetObject(), sp.typ+" outputs")
 	if err != nil {
 		return child{}, err
 	}
 	c.outDeps[resp.GetUrn()] = true
 	return child{urn: resp.GetUrn(), id: resp.GetId(), outputs: outs}, nil
+}
+
+// finish registers a nested component's outputs once its children exist, as registerOutputs does at the end
+// of a Node.js component's constructor.
+func (c *constructor) finish(component child, outputs resource.PropertyMap) error {
+	st, err := marshal(outputs, component.urn+" outputs")
+	if err != nil {
+		return err
+	}
+	if _, err := c.mon.RegisterResourceOutputs(c.ctx, &pulumirpc.RegisterResourceOutputsRequest{Urn: component.urn, Outputs: st}); err != nil {
+		return fmt.Errorf("registering the outputs of %s: %w", component.urn, err)
+	}
+	return nil
 }
 
 // ignoreChangesFor mirrors pulumi-eks, which ignores scalingConfig.desiredSize
@@ -287,327 +340,6 @@ func policyJSON(doc map[string]any) resource.PropertyValue {
 		return unknown()
 	}
 	return resource.NewStringProperty(string(b))
-}
-
-// buildEksCluster mirrors what pulumi-eks v2's Cluster creates when the default
-// node group is skipped: the cluster service role, the cluster security group,
-// the EKS cluster, the OIDC provider and the access entries. It does not
-// create the aws-auth ConfigMap, the VPC CNI or a Kubernetes provider.
-func buildEksCluster(c *constructor) (resource.PropertyMap, error) {
-	name := c.req.GetName()
-	s := resource.NewStringProperty
-	var problems []string
-	if !c.boolInput("skipDefaultNodeGroup", false) {
-		problems = append(problems, "skipDefaultNodeGroup: the stand-in only supports clusters without the default node group (pulumi-eks v2's default group uses launch configurations, which AWS no longer offers to new accounts)")
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
-	}
-
-	// Service role, unless the caller brings one.
-	var roleArn resource.PropertyValue
-	var role child
-	if v := c.input("serviceRole"); !v.IsNull() {
-		roleArn = unknown()
-		if ref := unwrap(v); ref.IsResourceReference() {
-			st, err := c.getResource(string(ref.ResourceReferenceValue().URN))
-			if err != nil {
-				return nil, err
-			}
-			if a, ok := st["arn"]; ok {
-				roleArn = a
-			}
-		}
-	} else {
-		var err error
-		role, err = c.register("aws:iam/role:Role", name+"-eksRole", resource.PropertyMap{
-			"assumeRolePolicy": policyJSON(map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []any{map[string]any{
-					"Effect": "Allow", "Action": "sts:AssumeRole",
-					"Principal": map[string]any{"Service": "eks.amazonaws.com"},
-				}},
-			}),
-			"description": s("Allows EKS to manage clusters on your behalf."),
-			"tags":        mergeTags(c.input("tags")),
-		})
-		if err != nil {
-			return nil, err
-		}
-		roleArn = outputOr(role, "arn")
-		if _, err := c.register("aws:iam/rolePolicyAttachment:RolePolicyAttachment", name+"-eksRole-AmazonEKSClusterPolicy", resource.PropertyMap{
-			"role":      outputOr(role, "name"),
-			"policyArn": s("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"),
-		}, role); err != nil {
-			return nil, err
-		}
-	}
-
-	// Cluster security group (pulumi-eks's own, beside the one EKS creates).
-	var clusterSG child
-	skipSGs := c.boolInput("skipDefaultSecurityGroups", false)
-	if !skipSGs && c.input("clusterSecurityGroup").IsNull() {
-		var err error
-		clusterSG, err = c.register("aws:ec2/securityGroup:SecurityGroup", name+"-eksClusterSecurityGroup", resource.PropertyMap{
-			"vpcId":               c.input("vpcId"),
-			"description":         s("Managed by Pulumi"),
-			"revokeRulesOnDelete": resource.NewBoolProperty(true),
-			"tags":                mergeTags(resource.NewObjectProperty(resource.PropertyMap{"Name": s(name + "-eksClusterSecurityGroup")}), c.input("tags"), c.input("clusterSecurityGroupTags")),
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-
-	vpcConfig := resource.PropertyMap{
-		"subnetIds":             concatArrays(c.input("subnetIds"), c.input("privateSubnetIds"), c.input("publicSubnetIds")),
-		"endpointPrivateAccess": resource.NewBoolProperty(c.boolInput("endpointPrivateAccess", false)),
-		"endpointPublicAccess":  resource.NewBoolProperty(c.boolInput("endpointPublicAccess", true)),
-	}
-	if clusterSG.urn != "" {
-		vpcConfig["securityGroupIds"] = resource.NewArrayProperty([]resource.PropertyValue{outputOr(clusterSG, "id")})
-	}
-	if v := c.input("publicAccessCidrs"); !v.IsNull() {
-		vpcConfig["publicAccessCidrs"] = v
-	}
-	clusterProps := resource.PropertyMap{
-		"roleArn":   roleArn,
-		"vpcConfig": resource.NewObjectProperty(vpcConfig),
-		"tags":      mergeTags(resource.NewObjectProperty(resource.PropertyMap{"Name": s(name + "-eksCluster")}), c.input("tags"), c.input("clusterTags")),
-	}
-	c.set(clusterProps, "name", "name", "version", "version", "enabledClusterLogTypes", "enabledClusterLogTypes",
-		"upgradePolicy", "upgradePolicy", "zonalShift", "zonalShiftConfig")
-	if v := c.input("encryptionConfigKeyArn"); !v.IsNull() {
-		clusterProps["encryptionConfig"] = resource.NewObjectProperty(resource.PropertyMap{
-			"provider":  resource.NewObjectProperty(resource.PropertyMap{"keyArn": v}),
-			"resources": resource.NewArrayProperty([]resource.PropertyValue{s("secrets")}),
-		})
-	}
-	access := resource.PropertyMap{}
-	if v := c.input("authenticationMode"); !v.IsNull() {
-		access["authenticationMode"] = v
-	}
-	if v := c.input("bootstrapClusterCreatorAdminPermissions"); !v.IsNull() {
-		access["bootstrapClusterCreatorAdminPermissions"] = v
-	}
-	if len(access) > 0 {
-		clusterProps["accessConfig"] = resource.NewObjectProperty(access)
-	}
-	knc := resource.PropertyMap{}
-	c.set(knc, "kubernetesServiceIpAddressRange", "serviceIpv4Cidr", "ipFamily", "ipFamily")
-	if len(knc) > 0 {
-		clusterProps["kubernetesNetworkConfig"] = resource.NewObjectProperty(knc)
-	}
-	deps := []child{}
-	if role.urn != "" {
-		deps = append(deps, role)
-	}
-	if clusterSG.urn != "" {
-		deps = append(deps, clusterSG)
-	}
-	cluster, err := c.register("aws:eks/cluster:Cluster", name+"-eksCluster", clusterProps, deps...)
-	if err != nil {
-		return nil, err
-	}
-	clusterName := outputOr(cluster, "name")
-	endpoint := outputOr(cluster, "endpoint")
-	issuer, _ := get(cluster.outputs, "identities")
-	issuerURL := unknown()
-	if issuer.IsArray() && len(issuer.ArrayValue()) > 0 {
-		if o, ok := get(unwrap(issuer.ArrayValue()[0]).ObjectValue(), "oidcs"); ok && unwrap(o).IsArray() && len(unwrap(o).ArrayValue()) > 0 {
-			if u, ok := get(unwrap(unwrap(o).ArrayValue()[0]).ObjectValue(), "issuer"); ok {
-				issuerURL = u
-			}
-		}
-	}
-
-	var oidc child
-	if c.boolInput("createOidcProvider", false) {
-		oidc, err = c.register("aws:iam/openIdConnectProvider:OpenIdConnectProvider", name+"-oidcProvider", resource.PropertyMap{
-			"url":             issuerURL,
-			"clientIdLists":   resource.NewArrayProperty([]resource.PropertyValue{s("sts.amazonaws.com")}),
-			"thumbprintLists": resource.NewArrayProperty([]resource.PropertyValue{s("9e99a48a9960b14926bb7f3b02e22da2b0ab7280")}),
-			"tags":            mergeTags(c.input("tags")),
-		}, cluster)
-		if err != nil {
-			return nil, err
-		}
-	}
-
-	if err := c.accessEntries(name, clusterName, cluster); err != nil {
-		return nil, err
-	}
-
-	var nodeSG child
-	if !skipSGs {
-		nodeSG, err = c.register("aws:ec2/securityGroup:SecurityGroup", name+"-nodeSecurityGroup", resource.PropertyMap{
-			"vpcId":               c.input("vpcId"),
-			"description":         s("Managed by Pulumi"),
-			"revokeRulesOnDelete": resource.NewBoolProperty(true),
-			"tags": mergeTags(resource.NewObjectProperty(resource.PropertyMap{
-				"Name": s(name + "-nodeSecurityGroup"),
-			}), c.input("tags"), c.input("nodeSecurityGroupTags")),
-		}, cluster)
-		if err != nil {
-			return nil, err
-		}
-	}
-
-	kubeconfig := kubeconfigFor(c.region, clusterName, endpoint, outputOr(cluster, "certificateAuthority"))
-	kubeconfigJSON := unknown()
-	if known(kubeconfig) {
-		b, err := json.Marshal(kubeconfig.Mappable())
-		if err != nil {
-			return nil, err
-		}
-		kubeconfigJSON = s(string(b))
-	}
-	ref := func(ch child) resource.PropertyValue {
-		if ch.urn == "" {
-			return resource.NewNullProperty()
-		}
-		return ch.ref()
-	}
-	core := resource.PropertyMap{
-		"cluster":              ref(cluster),
-		"clusterSecurityGroup": ref(clusterSG),
-		"endpoint":             endpoint,
-		"oidcProvider":         ref(oidc),
-		"clusterIamRole":       ref(role),
-		"subnetIds":            concatArrays(c.input("subnetIds"), c.input("privateSubnetIds"), c.input("publicSubnetIds")),
-		"vpcId":                c.input("vpcId"),
-		"tags":                 mergeTags(c.input("tags")),
-		"kubeconfig":           kubeconfig,
-		"instanceRoles":        resource.NewArrayProperty(nil),
-		"nodeGroupOptions":     resource.NewObjectProperty(resource.PropertyMap{}),
-		"clusterSecurityGroupId": func() resource.PropertyValue {
-			if v, ok := get(cluster.outputs, "vpcConfig.clusterSecurityGroupId"); ok {
-				return v
-			}
-			return unknown()
-		}(),
-	}
-	if v := c.input("privateSubnetIds"); !v.IsNull() {
-		core["privateSubnetIds"] = v
-	}
-	if v := c.input("publicSubnetIds"); !v.IsNull() {
-		core["publicSubnetIds"] = v
-	}
-	outs := resource.PropertyMap{
-		"kubeconfig":             kubeconfig,
-		"kubeconfigJson":         kubeconfigJSON,
-		"eksCluster":             ref(cluster),
-		"clusterSecurityGroup":   ref(clusterSG),
-		"nodeSecurityGroup":      ref(nodeSG),
-		"instanceRoles":          resource.NewArrayProperty(nil),
-		"core":                   resource.NewObjectProperty(core),
-		"clusterSecurityGroupId": core["clusterSecurityGroupId"],
-	}
-	if v, ok := c.req.GetProviders()["aws"]; ok {
-		if urn, id, ok := strings.Cut(v, "::"); ok && id != "" {
-			outs["awsProvider"] = resource.MakeCustomResourceReference(resource.URN(urn), resource.ID(id), "")
-		}
-	}
-	return outs, nil
-}
-
-// accessEntries creates an access entry per key of the accessEntries input,
-// with one policy association per key of its accessPolicies, named
-// <cluster>-<entry> and <cluster>-<entry>-<policy> in sorted key order.
-func (c *constructor) accessEntries(name string, clusterName resource.PropertyValue, cluster child) error {
-	v := unwrap(c.input("accessEntries"))
-	if v.IsComputed() {
-		return fmt.Errorf("accessEntries: must be known at preview time (the keys name resources)")
-	}
-	if !v.IsObject() {
-		return nil
-	}
-	entries := v.ObjectValue()
-	for _, key := range entries.StableKeys() {
-		e := unwrap(entries[key])
-		if !e.IsObject() {
-			continue
-		}
-		em := e.ObjectValue()
-		props := resource.PropertyMap{"clusterName": clusterName}
-		for _, k := range []string{"principalArn", "kubernetesGroups", "type", "username", "tags"} {
-			if val, ok := em[resource.PropertyKey(k)]; ok {
-				props[resource.PropertyKey(k)] = val
-			}
-		}
-		entry, err := c.register("aws:eks/accessEntry:AccessEntry", fmt.Sprintf("%s-%s", name, key), props, cluster)
-		if err != nil {
-			return err
-		}
-		pols := unwrap(em["accessPolicies"])
-		if !pols.IsObject() {
-			continue
-		}
-		pm := pols.ObjectValue()
-		for _, pk := range pm.StableKeys() {
-			pol := unwrap(pm[pk])
-			if !pol.IsObject() {
-				continue
-			}
-			ap := resource.PropertyMap{
-				"clusterName":  clusterName,
-				"principalArn": outputOr(entry, "principalArn"),
-			}
-			for _, k := range []string{"policyArn", "accessScope"} {
-				if val, ok := pol.ObjectValue()[resource.PropertyKey(k)]; ok {
-					ap[resource.PropertyKey(k)] = val
-				}
-			}
-			if _, err := c.register("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", fmt.Sprintf("%s-%s-%s", name, key, pk), ap, entry); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// kubeconfigFor renders the kubeconfig pulumi-eks returns: exec-based auth via
-// `aws eks get-token`, so it carries no credentials itself.
-func kubeconfigFor(region string, clusterName, endpoint, ca resource.PropertyValue) resource.PropertyValue {
-	caData := unknown()
-	if v := unwrap(ca); v.IsObject() {
-		if d, ok := v.ObjectValue()["data"]; ok {
-			caData = d
-		}
-	}
-	for _, v := range []resource.PropertyValue{clusterName, endpoint, caData} {
-		if !known(v) {
-			return unknown()
-		}
-	}
-	s := resource.NewStringProperty
-	name, _ := stringOf(clusterName)
-	return resource.NewObjectProperty(resource.PropertyMap{
-		"apiVersion": s("v1"),
-		"kind":       s("Config"),
-		"clusters": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
-			"name": s("kubernetes"),
-			"cluster": resource.NewObjectProperty(resource.PropertyMap{
-				"server":                     unwrap(endpoint),
-				"certificate-authority-data": unwrap(caData),
-			}),
-		})}),
-		"contexts": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
-			"name":    s("aws"),
-			"context": resource.NewObjectProperty(resource.PropertyMap{"cluster": s("kubernetes"), "user": s("aws")}),
-		})}),
-		"current-context": s("aws"),
-		"users": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
-			"name": s("aws"),
-			"user": resource.NewObjectProperty(resource.PropertyMap{
-				"exec": resource.NewObjectProperty(resource.PropertyMap{
-					"apiVersion": s("client.authentication.k8s.io/v1beta1"),
-					"command":    s("aws"),
-					"args":       strs([]string{"--region", region, "eks", "get-token", "--cluster-name", name, "--output", "json"}),
-				}),
-			}),
-		})}),
-	})
 }
 
 // buildManagedNodeGroup mirrors pulumi-eks's ManagedNodeGroup: one

@@ -74,6 +74,8 @@ type Provider struct {
 	config resource.PropertyMap
 	engine string // the engine's address, from Handshake
 
+	eks eksAccess // EKS's access-entry rules (eksrules.go)
+
 	announced sync.Once
 }
 
@@ -318,6 +320,8 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if err != nil {
 		return nil, err
 	}
+	// What exists counts for EKS's rules (eksrules.go) before anything new is created.
+	_ = p.observeEKS(string(urn.Type()), urn, olds, false)
 	d := diffInputs(olds, news, req.GetIgnoreChanges())
 	d.replaces = replacementKeys(string(urn.Type()), d.changed)
 	return diffResponse(d), nil
@@ -330,6 +334,9 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 	urn := resource.URN(req.GetUrn())
 	inputs, err := unmarshal(req.GetProperties(), "inputs")
 	if err != nil {
+		return nil, err
+	}
+	if err := p.observeEKS(string(urn.Type()), urn, inputs, true); err != nil {
 		return nil, err
 	}
 	id := deterministicID(string(urn.Type()), urn, inputs)
