@@ -61,7 +61,7 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 // Parse builds a Config from the raw configuration the engine passed (structured objects arrive as JSON),
 // applies defaults and validates. Every key of the platform namespace must be known, credentials must be
 // secrets, and the stack's name must not claim another environment. The error, if any, is a
-// *ValidationError listing every problem, decoding problems included; no problem quotes a config value.
+// *ValidationError listing every problem, decoding problems included; no problem quotes a credential.
 func Parse(src Source) (*Config, error) {
 	get := func(key string) (string, bool) {
 		v, ok := src.Config[Namespace+":"+key]
@@ -116,6 +116,13 @@ func Parse(src Source) (*Config, error) {
 		}
 	}
 
+	// Before the environment's own rules: a stack named for another environment explains everything they
+	// would report.
+	if !broken["environment"] {
+		custom, _ := get("customStackName")
+		checkStackName(&ps, src.Stack, c.Environment, strings.TrimSpace(custom))
+	}
+
 	ApplyDefaults(c)
 	if err := Validate(c); err != nil {
 		var ve *ValidationError
@@ -127,10 +134,6 @@ func Parse(src Source) (*Config, error) {
 				}
 			}
 		}
-	}
-	if !broken["environment"] {
-		custom, _ := get("customStackName")
-		checkStackName(&ps, src.Stack, c.Environment, strings.TrimSpace(custom))
 	}
 	if len(ps) > 0 {
 		return nil, &ValidationError{Problems: ps}
