@@ -58,6 +58,7 @@ func init() {
 	}
 	kmsCases = append(kmsCases, tc{name: "separate-key-policy/unknown", res: one(mk(keyPolicyT, "kp", obj{"keyId": "k", "policy": unkOutput})), want: undecided})
 	addEquivalences("kms-no-wildcard-principal", kmsCases...)
+	trustCases = append(trustCases, tc{name: "unknown-doc", res: one(mk(role, "r", obj{"assumeRolePolicy": unkOutput})), want: undecided})
 	addEquivalences("iam-trust-no-wildcard", trustCases...)
 
 	allActionsAllResources := map[string]string{

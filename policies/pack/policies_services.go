@@ -156,7 +156,7 @@ func init() {
 		},
 		&Policy{
 			ID:          "vault-k8s-auth-role-ttl",
-			Description: "Vault Kubernetes auth roles issue tokens with bounded TTLs (tokenTtl, tokenMaxTtl).",
+			Description: "Vault Kubernetes auth roles issue tokens with bounded TTLs (tokenTtl, tokenMaxTtl) that are not periodic (no tokenPeriod).",
 			Group:       "Vault",
 			Types:       []string{tVaultK8sRole},
 			Levels:      levels(Advisory, Mandatory, Mandatory),
@@ -164,7 +164,7 @@ func init() {
 				{Name: "maxTokenTtl", Type: IntParam, Description: "Largest tokenTtl in seconds.", Default: same(3600)},
 				{Name: "maxTokenMaxTtl", Type: IntParam, Description: "Largest tokenMaxTtl in seconds.", Default: same(86400)},
 			},
-			Fix:   "set tokenTtl (e.g. 3600) and tokenMaxTtl (e.g. 86400) in seconds.",
+			Fix:   "set tokenTtl (e.g. 3600) and tokenMaxTtl (e.g. 86400) in seconds, and leave tokenPeriod unset.",
 			check: checkVaultRoleTTL,
 		},
 		&Policy{
@@ -448,8 +448,9 @@ func checkMeshWideStrict(c *checker, rs []Resource) {
 	c.failStack("istiod is installed but no PeerAuthentication in %q without a selector sets spec.mtls.mode STRICT, so workloads accept plaintext by default", root)
 }
 
-// vaultCheck restricts a check to the Vault chart.
-func vaultCheck(check func(c *checker, values value)) func(c *checker, r Resource) {
+// vaultCheck restricts a check to the Vault chart and reads its server mode as the chart does (see vaultcfg.go).
+// A release that runs no server here (external mode, or no mode enabled) has nothing to judge.
+func vaultCheck(check func(c *checker, vv vaultValues, mode string)) func(c *checker, r Resource) {
 	return func(c *checker, r Resource) {
 		name, chart := chartName(r)
 		if chart.p == unknown {
@@ -464,93 +465,100 @@ func vaultCheck(check func(c *checker, values value)) func(c *checker, r Resourc
 			c.unknown("values")
 			return
 		}
-		check(c, values)
+		vv := vaultValues{v: values}
+		mode, u := vv.mode()
+		if u != "" {
+			c.unknown("values." + u)
+			return
+		}
+		if mode == "external" || mode == "" {
+			return
+		}
+		check(c, vv, mode)
 	}
 }
 
-func checkVaultHA(c *checker, values value) {
-	ha := values.field("server.ha.enabled")
-	raft := values.field("server.ha.raft.enabled")
-	replicas := values.field("server.ha.replicas")
-	for path, v := range map[string]value{"values.server.ha.enabled": ha, "values.server.ha.raft.enabled": raft} {
-		if v.p == unknown {
-			c.unknown(path)
-			return
+// vaultConfig reads the configuration the chart renders, recording unknowns and reporting unreadable text.
+func vaultConfig(c *checker, vv vaultValues, mode string) (vaultServerConfig, bool) {
+	cfg, u, err := vv.config(mode)
+	if u != "" {
+		c.unknown(u)
+		return cfg, false
+	}
+	if err != nil {
+		c.fail("%v", err)
+		return cfg, false
+	}
+	return cfg, true
+}
+
+func checkVaultHA(c *checker, vv vaultValues, mode string) {
+	if mode != "ha" {
+		ha := vv.v.field("server.ha.enabled")
+		why := ""
+		if mode == "dev" {
+			why = " and server.dev.enabled is true (dev mode wins)"
 		}
+		c.fail("values.server.ha.enabled is %s%s, so the chart runs Vault in %s mode; a single Vault server is a single point of failure for every secret", ha.show(), why, mode)
+		return
 	}
-	if b, ok := ha.boolean(); !ok || !b {
-		c.fail("values.server.ha.enabled is %s; a single Vault server is a single point of failure for every secret", ha.show())
+	if raft, _ := vv.toString("server.ha.raft.enabled"); raft != "true" {
+		c.fail("values.server.ha.raft.enabled is %s (the chart reads only true or \"true\"); use integrated raft storage (no external Consul to run)", vv.v.field("server.ha.raft.enabled").show())
 	}
-	if b, ok := raft.boolean(); !ok || !b {
-		c.fail("values.server.ha.raft.enabled is %s; use integrated raft storage (no external Consul to run)", raft.show())
-	}
+	replicas := vv.v.field("server.ha.replicas")
 	if replicas.p == unknown {
 		c.unknown("values.server.ha.replicas")
 		return
 	}
-	n := 3.0 // chart default
-	if f, ok := replicas.number(); ok {
-		n = f
+	n := 3.0 // the chart's default, also used for any value that is not a number
+	if replicas.p == known && replicas.v.IsNumber() {
+		n = replicas.v.NumberValue()
 	}
 	if want := c.intParam("minReplicas"); int(n) < want {
 		c.fail("values.server.ha.replicas is %s; raft needs at least %d to survive losing one", replicas.show(), want)
 	}
 }
 
-// vaultConfigs returns the server configuration strings the chart may use.
-func vaultConfigs(values value) map[string]value {
-	return map[string]value{
-		"values.server.ha.raft.config":    values.field("server.ha.raft.config"),
-		"values.server.ha.config":         values.field("server.ha.config"),
-		"values.server.standalone.config": values.field("server.standalone.config"),
+func checkVaultUnseal(c *checker, vv vaultValues, mode string) {
+	if mode == "dev" {
+		c.fail("values.server.dev.enabled is true: dev mode has no seal at all")
+		return
 	}
+	cfg, ok := vaultConfig(c, vv, mode)
+	if !ok {
+		return
+	}
+	if cfg.activeAWSKMSSeal() {
+		return
+	}
+	c.fail("%s has no active seal \"awskms\" stanza (HCL or JSON; a disabled one does not count), so every restart needs manual unsealing", cfg.source)
 }
 
-var (
-	awsKMSSeal  = regexp.MustCompile(`seal\s+"awskms"`)
-	tlsDisabled = regexp.MustCompile(`tls_disable\s*=\s*("?(1|true)"?)`)
-)
-
-func checkVaultUnseal(c *checker, values value) {
-	cfgs := vaultConfigs(values)
-	for _, path := range sortedKeys(cfgs) {
-		v := cfgs[path]
-		if v.p == unknown {
-			c.unknown(path)
-			return
-		}
-		if s, ok := v.str(); ok && awsKMSSeal.MatchString(s) {
-			return
-		}
-	}
-	c.fail("no server configuration (%s) has a seal \"awskms\" stanza, so every restart needs manual unsealing", strings.Join(sortedKeys(cfgs), ", "))
-}
-
-func checkVaultTLS(c *checker, values value) {
-	v := values.field("global.tlsDisable")
-	if v.p == unknown {
+func checkVaultTLS(c *checker, vv vaultValues, mode string) {
+	v := vv.get("global.tlsDisable")
+	on, ok := truthy(v)
+	if !ok {
 		c.unknown("values.global.tlsDisable")
 		return
 	}
-	if b, ok := v.boolean(); !ok || b {
-		c.fail("values.global.tlsDisable is %s (true in the chart when not set), so Vault serves plain HTTP", v.show())
+	if on {
+		c.fail("values.global.tlsDisable is %s (true in the chart when not set; the chart reads any non-empty string, \"false\" included, as true), so Vault serves plain HTTP", vv.v.field("global.tlsDisable").show())
 	}
-	cfgs := vaultConfigs(values)
-	for _, path := range sortedKeys(cfgs) {
-		if s, ok := cfgs[path].str(); ok && tlsDisabled.MatchString(s) {
-			c.fail("%s sets tls_disable on the listener", path)
-		}
+	if mode == "dev" {
+		return
+	}
+	cfg, ok := vaultConfig(c, vv, mode)
+	if !ok {
+		return
+	}
+	if off := cfg.tlsDisabledListeners(); len(off) > 0 {
+		c.fail("%s sets tls_disable on %s", cfg.source, strings.Join(off, ", "))
 	}
 }
 
-func checkVaultDevMode(c *checker, values value) {
-	v := values.field("server.dev.enabled")
-	if v.p == unknown {
-		c.unknown("values.server.dev.enabled")
-		return
-	}
-	if b, ok := v.boolean(); ok && b {
-		c.fail("values.server.dev.enabled is true: in-memory storage, auto-unsealed, with a well-known root token")
+func checkVaultDevMode(c *checker, vv vaultValues, mode string) {
+	if mode == "dev" {
+		c.fail("values.server.dev.enabled is %s: in-memory storage, auto-unsealed, with a well-known root token", vv.v.field("server.dev.enabled").show())
 	}
 }
 
@@ -574,6 +582,13 @@ func checkVaultRoleScoped(c *checker, r Resource) {
 }
 
 func checkVaultRoleTTL(c *checker, r Resource) {
+	// A periodic token (token_period) is renewed for another period every time, without limit: Vault ignores the
+	// max TTL for it ("Tokens" concept page, periodic tokens), so a leaked one never expires.
+	if v := c.get("tokenPeriod"); v.p == unknown {
+		c.unknown("tokenPeriod")
+	} else if n, ok := v.number(); ok && n > 0 {
+		c.fail("tokenPeriod is %s, so tokens are periodic and renew without limit (tokenMaxTtl does not apply)", v.show())
+	}
 	for _, p := range []struct{ path, param string }{{"tokenTtl", "maxTokenTtl"}, {"tokenMaxTtl", "maxTokenMaxTtl"}} {
 		v := c.get(p.path)
 		if !c.requireKnown(p.path, v) {
