@@ -159,7 +159,20 @@ func init() {
 		tc{name: "default-group", res: comp(with(goodComponent(), "skipDefaultNodeGroup", nil)), want: violates, msg: "skipDefaultNodeGroup is not set"},
 		tc{name: "skipped", res: comp(goodComponent()), want: passes},
 		tc{name: "unknown", res: comp(with(goodComponent(), "skipDefaultNodeGroup", unk)), want: undecided},
+		// A real run: the component arrives without inputs and its default node group's children show it.
+		tc{name: "real-run-launch-configuration", res: []pack.Resource{mk(eksComp, "prod", obj{}), eksChild("aws:ec2/launchConfiguration:LaunchConfiguration", "prod-nodeLaunchConfiguration")}, want: violates, msg: "prod-nodeLaunchConfiguration"},
+		tc{name: "real-run-cfn-stack", res: []pack.Resource{mk(eksComp, "prod", obj{}), eksChild("aws:cloudformation/stack:Stack", "prod-nodes")}, want: violates},
+		tc{name: "real-run-skipped", res: []pack.Resource{mk(eksComp, "prod", obj{}), eksChild("aws:eks/cluster:Cluster", "prod-eksCluster")}, want: passes},
+		tc{name: "launch-configuration-outside-eks", res: one(mk("aws:ec2/launchConfiguration:LaunchConfiguration", "legacy", obj{})), want: passes},
 	)
+}
+
+// eksChild is a resource the pulumi-eks cluster component "prod" created (its URN names the component's type).
+func eksChild(typ, name string) pack.Resource {
+	r := mk(typ, name, obj{"name": name})
+	r.URN = "urn:pulumi:prod::platform::" + eksComp + "$" + typ + "::" + name
+	r.Parent = urn(eksComp, "prod")
+	return r
 }
 
 // TestComponentAndChildReportedOnce: a fault on the eks:index:Cluster inputs is reported there and not again on

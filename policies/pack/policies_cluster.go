@@ -105,9 +105,10 @@ func init() {
 			ID:          "eks-no-default-node-group",
 			Description: "The pulumi-eks cluster skips its default node group (it uses launch configurations, which new AWS accounts cannot create).",
 			Group:       "Cluster",
-			Types:       []string{tEKSComponent},
+			Types:       []string{tEKSComponent, tLaunchConfiguration, tCFNStack},
 			Components:  []string{tEKSComponent},
 			Levels:      levels(Mandatory, Mandatory, Mandatory),
+			RealRun:     "the `eks:index:Cluster` component arrives without inputs in a real run; pulumi-eks v2.8.1 then creates the default node group's `aws:ec2/launchConfiguration:LaunchConfiguration` and `aws:cloudformation/stack:Stack` (`<cluster>-nodes`) under it, and those children are judged. The component's skipDefaultNodeGroup input is judged in the mock tests.",
 			Fix:         "set skipDefaultNodeGroup=true and create managed node groups with launch templates.",
 			check:       checkNoDefaultNodeGroup,
 		},
@@ -294,7 +295,26 @@ func checkNoCreatorAdmin(c *checker, r Resource) {
 	c.fail("accessConfig.bootstrapClusterCreatorAdminPermissions is %s (true when not set): whoever ran the first `pulumi up` keeps an invisible cluster-admin grant", v.show())
 }
 
+// Children pulumi-eks v2.8.1 creates for its default node group (nodejs/eks/nodegroup.ts, createNodeGroupInternal):
+// a launch configuration "<cluster>-nodeLaunchConfiguration" and the CloudFormation stack "<cluster>-nodes" that
+// holds its Auto Scaling group. In a real run the cluster component is constructed by its provider and reaches
+// the pack without inputs, so these children are what shows the default node group.
+const (
+	tLaunchConfiguration = "aws:ec2/launchConfiguration:LaunchConfiguration"
+	tCFNStack            = "aws:cloudformation/stack:Stack"
+)
+
 func checkNoDefaultNodeGroup(c *checker, r Resource) {
+	if r.Type != tEKSComponent {
+		if !strings.Contains(r.URN, tEKSComponent+"$") {
+			return // not created by a pulumi-eks cluster
+		}
+		if r.Type == tCFNStack && !strings.HasSuffix(r.Name, "-nodes") {
+			return
+		}
+		c.fail("the pulumi-eks cluster created %s %q, its default node group, so skipDefaultNodeGroup is not true", r.Type, r.Name)
+		return
+	}
 	if !hasInputs(r) {
 		return
 	}

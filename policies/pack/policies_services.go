@@ -2,6 +2,7 @@ package pack
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -25,6 +26,7 @@ func init() {
 			Types:       helmTypes,
 			Components:  []string{tHelmChart},
 			Levels:      levels(Mandatory, Mandatory, Mandatory),
+			RealRun:     "a `helm.sh/v3` Release's version input (Vault, kube-prometheus-stack). A v4 Chart arrives without inputs and its rendered objects only carry the version that was rendered, so the requested version is checked where the program builds it: `charts.Guard` refuses a catalogue entry that is not an exact version, and `go test ./internal/charts` runs this policy over every entry.",
 			Fix:         "set version to the exact chart version from the chart catalogue (internal/charts).",
 			check:       checkChartPinned,
 		},
@@ -54,8 +56,9 @@ func init() {
 					"https://prometheus-community.github.io/helm-charts",
 				}),
 			}},
-			Fix:   "install from an allowed repository via the chart catalogue, or add the repository to allowedRepositories after review.",
-			check: checkAllowedRepos,
+			RealRun: "a `helm.sh/v3` Release's chart and repositoryOpts.repo inputs. Nothing a v4 Chart sends names its repository, so `charts.Guard` (an absolute https repository, a plain chart name) and `go test ./internal/charts` (this policy over every catalogue entry) check it where the program builds it.",
+			Fix:     "install from an allowed repository via the chart catalogue, or add the repository to allowedRepositories after review.",
+			check:   checkAllowedRepos,
 		},
 		&Policy{
 			ID:          "no-latest-images",
@@ -65,17 +68,19 @@ func init() {
 			Components:  []string{tHelmChart},
 			Levels:      levels(Advisory, Mandatory, Mandatory),
 			Controls:    []Control{eksBP("Image security: use immutable tags")},
+			RealRun:     "every workload's containers, init and ephemeral containers, which includes the objects a v4 Chart renders; a `helm.sh/v3` Release's values input.",
 			Fix:         "pin the image to a release tag or a digest (image@sha256:...).",
 			check:       checkNoLatest,
 		},
 		&Policy{
 			ID:          "helm-values-secrets",
-			Description: "Credentials in Helm values (passwords, tokens, keys) are Pulumi secrets, never plaintext.",
+			Description: "Credentials in Helm values (passwords, tokens, keys; env name/value lists too) are Pulumi secrets, and charts render them from Secrets, never into env values or ConfigMaps.",
 			Group:       "Platform services",
-			Types:       helmTypes,
+			Types:       append(append([]string{"kubernetes:core/v1:ConfigMap"}, workloadTypes...), helmTypes...),
 			Components:  []string{tHelmChart},
 			Levels:      levels(Mandatory, Mandatory, Mandatory),
-			Fix:         "pass the value as a secret (pulumi.ToSecret / secret config) or point the chart at an existing Kubernetes Secret.",
+			RealRun:     "a `helm.sh/v3` Release's values input; for a v4 Chart, what it rendered: each container's env name/value in Deployments, StatefulSets, DaemonSets, Jobs, CronJobs and Pods, and ConfigMap data keys, for objects labelled `helm.sh/chart` or created under the Chart. The v4 Chart unwraps secrets before rendering, so a credential rendered outside a Secret is plaintext in state whatever values said.",
+			Fix:         "pass the value as a secret (pulumi.ToSecret / secret config) or point the chart at an existing Kubernetes Secret (existingSecret, valueFrom.secretKeyRef).",
 			check:       checkValuesSecrets,
 		},
 		&Policy{
@@ -98,6 +103,7 @@ func init() {
 				Name: "rootNamespace", Type: StringParam, Description: "Istio's root namespace, where mesh-wide policies live.",
 				Default: same("istio-system"),
 			}},
+			RealRun:    "after `up` and in preview: PeerAuthentication objects, and whether istiod is installed, from a `helm.sh/v3` Release's chart or the `istiod` Deployment a v4 Chart renders.",
 			Fix:        "add a PeerAuthentication named default in the root namespace with spec.mtls.mode STRICT and no selector.",
 			checkStack: checkMeshWideStrict,
 		},
@@ -112,8 +118,9 @@ func init() {
 				Name: "minReplicas", Type: IntParam, Description: "Fewest Vault server replicas (raft needs 3 for one-node fault tolerance).",
 				Default: same(3),
 			}},
-			Fix:   "set values server.ha.enabled=true, server.ha.raft.enabled=true, server.ha.replicas>=3.",
-			check: vaultCheck(checkVaultHA),
+			RealRun: "the Vault `helm.sh/v3` Release's values input (server mode, replicas, the configuration text the chart hands Vault). Were Vault installed as a v4 Chart, only its rendered objects would arrive and this policy would not act.",
+			Fix:     "set values server.ha.enabled=true, server.ha.raft.enabled=true, server.ha.replicas>=3.",
+			check:   vaultCheck(checkVaultHA),
 		},
 		&Policy{
 			ID:          "vault-auto-unseal-kms",
@@ -122,6 +129,7 @@ func init() {
 			Types:       helmTypes,
 			Components:  []string{tHelmChart},
 			Levels:      levels(Disabled, Advisory, Mandatory),
+			RealRun:     "the Vault `helm.sh/v3` Release's values input (server mode, replicas, the configuration text the chart hands Vault). Were Vault installed as a v4 Chart, only its rendered objects would arrive and this policy would not act.",
 			Fix:         "add seal \"awskms\" { region, kms_key_id } to the server configuration and give the server an IRSA role for the key.",
 			check:       vaultCheck(checkVaultUnseal),
 		},
@@ -132,6 +140,7 @@ func init() {
 			Types:       helmTypes,
 			Components:  []string{tHelmChart},
 			Levels:      levels(Advisory, Advisory, Mandatory),
+			RealRun:     "the Vault `helm.sh/v3` Release's values input (server mode, replicas, the configuration text the chart hands Vault). Were Vault installed as a v4 Chart, only its rendered objects would arrive and this policy would not act.",
 			Fix:         "set values global.tlsDisable=false and configure tls_cert_file/tls_key_file in the listener.",
 			check:       vaultCheck(checkVaultTLS),
 		},
@@ -142,6 +151,7 @@ func init() {
 			Types:       helmTypes,
 			Components:  []string{tHelmChart},
 			Levels:      levels(Advisory, Mandatory, Mandatory),
+			RealRun:     "the Vault `helm.sh/v3` Release's values input (server mode, replicas, the configuration text the chart hands Vault). Were Vault installed as a v4 Chart, only its rendered objects would arrive and this policy would not act.",
 			Fix:         "remove server.dev.enabled.",
 			check:       vaultCheck(checkVaultDevMode),
 		},
@@ -169,11 +179,12 @@ func init() {
 		},
 		&Policy{
 			ID:          "observability-persistence",
-			Description: "Prometheus and Alertmanager keep their data on persistent volumes (kube-prometheus-stack storage specs).",
+			Description: "Prometheus and Alertmanager keep their data on persistent volumes: a volumeClaimTemplate, not emptyDir or an ephemeral volume (kube-prometheus-stack storage specs, or the rendered Prometheus and Alertmanager objects).",
 			Group:       "Observability",
-			Types:       helmTypes,
+			Types:       append([]string{"kubernetes:monitoring.coreos.com/v1:Prometheus", "kubernetes:monitoring.coreos.com/v1:Alertmanager"}, helmTypes...),
 			Components:  []string{tHelmChart},
 			Levels:      levels(Disabled, Advisory, Mandatory),
+			RealRun:     "kube-prometheus-stack is a `helm.sh/v3` Release: its values input. A `Prometheus` or `Alertmanager` object registered directly or rendered by a v4 Chart: its spec.storage.",
 			Fix:         "set values prometheus.prometheusSpec.storageSpec and alertmanager.alertmanagerSpec.storage (volumeClaimTemplate with a gp3 storage class).",
 			check:       checkObservabilityPersistence,
 		},
@@ -201,6 +212,12 @@ func chartName(r Resource) (string, value) {
 	return s, v
 }
 
+// absoluteChart is a chart given as a URL (an archive over HTTP(S) or an OCI reference).
+func absoluteChart(chart string) bool {
+	l := strings.ToLower(strings.TrimSpace(chart))
+	return strings.HasPrefix(l, "oci://") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")
+}
+
 func isLocalChart(chart string) bool {
 	return strings.HasPrefix(chart, "./") || strings.HasPrefix(chart, "../") || strings.HasPrefix(chart, "/")
 }
@@ -221,11 +238,13 @@ func checkChartPinned(c *checker, r Resource) {
 		return
 	}
 	s, ok := v.str()
-	if !ok || s == "" {
+	if !ok || strings.TrimSpace(s) == "" {
 		c.fail("version is not set, so every `pulumi up` may install whatever the repository serves as newest")
 		return
 	}
-	if !exactVersion.MatchString(s) {
+	// Helm reads the version as a SemVer constraint (Masterminds/semver): "=1.2.3" and " 1.2.3 " select exactly
+	// 1.2.3, while "1.2", "1.2.x", "~1.2.3", "^1", ">=1.2.3", "*" and "latest" select whatever is newest.
+	if !exactVersion.MatchString(strings.TrimPrefix(strings.TrimSpace(s), "=")) {
 		c.fail("version is %s, which is a range or not a release version; pin an exact version", v.show())
 	}
 }
@@ -242,13 +261,23 @@ func checkAllowedRepos(c *checker, r Resource) {
 		return
 	}
 	allowed := c.stringsParam("allowedRepositories")
-	norm := func(u string) string { return strings.TrimSuffix(strings.TrimSpace(u), "/") }
+	norm := func(u string) string {
+		// Scheme and host are case-insensitive; the path is not.
+		u = strings.TrimSuffix(strings.TrimSpace(u), "/")
+		if p, err := url.Parse(u); err == nil && p.Host != "" {
+			p.Scheme, p.Host = strings.ToLower(p.Scheme), strings.ToLower(p.Host)
+			return p.String()
+		}
+		return u
+	}
 	var source string
 	switch rs, ok := repo.str(); {
-	case ok && rs != "":
-		source = rs
-	case strings.HasPrefix(cs, "oci://") || strings.HasPrefix(cs, "https://") || strings.HasPrefix(cs, "http://"):
+	case absoluteChart(cs):
+		// Helm fetches an absolute chart reference from that URL and never consults the repository
+		// (helm's ChartPathOptions.LocateChart), so repositoryOpts.repo says nothing about where it comes from.
 		source = cs[:strings.LastIndex(cs, "/")]
+	case ok && strings.TrimSpace(rs) != "":
+		source = rs
 	default:
 		c.fail("chart %s names no repository (repositoryOpts.repo is not set), so it resolves against whatever `helm repo add` aliases the runner has", chart.show())
 		return
@@ -274,6 +303,8 @@ func imageProblem(image string) string {
 		return "has no tag (implicitly latest)"
 	case strings.HasSuffix(ref, ":latest"):
 		return "uses the latest tag"
+	case strings.HasSuffix(ref, ":"):
+		return "has an empty tag"
 	}
 	return ""
 }
@@ -290,25 +321,20 @@ func checkNoLatest(c *checker, r Resource) {
 			if !ok || v.secret {
 				return
 			}
+			k := strings.ToLower(keySeparators.Replace(key))
 			switch {
-			case key == "image" && s != "":
+			case k == "image" && s != "":
 				if p := imageProblem(s); p != "" {
 					c.fail("%s = %q %s", path, s, p)
 				}
-			case key == "tag" && strings.EqualFold(s, "latest") && strings.Contains(strings.ToLower(path), "image"):
-				c.fail("%s = \"latest\"", path)
+			case (k == "imagetag" || k == "tag" && strings.Contains(strings.ToLower(path), "image")) && strings.EqualFold(strings.TrimSpace(s), "latest"):
+				c.fail("%s = %q", path, s)
 			}
 		})
 		return
 	}
-	spec := "spec.template.spec"
-	switch r.Type {
-	case "kubernetes:core/v1:Pod":
-		spec = "spec"
-	case "kubernetes:batch/v1:CronJob":
-		spec = "spec.jobTemplate.spec.template.spec"
-	}
-	for _, list := range []string{"containers", "initContainers"} {
+	spec := podSpecPath(r.Type)
+	for _, list := range []string{"containers", "initContainers", "ephemeralContainers"} {
 		path := spec + "." + list
 		v := c.get(path)
 		if !c.requireKnown(path, v) {
@@ -358,38 +384,141 @@ func walkValues(v value, path string, visit func(path, key string, v value, pare
 
 // credentialKey names a value that is a credential; referenceKey names a pointer to one (a Secret name, a key in a
 // Secret), which is fine in plaintext.
+//
+// Keys are compared after dropping "_", "-" and "." and folding case, so adminPassword, admin_password,
+// admin-password and ADMIN_PASSWORD are one key.
 var (
-	credentialKey = regexp.MustCompile(`(?i)(password|passwd|secret|token|apikey|api_key|accesskey|access_key|privatekey|private_key|credentials?)$`)
-	referenceKey  = regexp.MustCompile(`(?i)(^existing|secretname$|secretref$|keyref$|passwordkey$|secretkeyref$|usernamekey$|tokenkey$|secretkey$|^secretproviderclass|secretrefname$)`)
-	// valueReference is a value that points elsewhere instead of holding the credential (env/file expansion).
-	valueReference = regexp.MustCompile(`^(\$__(env|file)\{|\$\{|\{\{|/)`)
+	credentialKey = regexp.MustCompile(`(?i)(password|passwd|passphrase|pwd|secret|token|apikey|accesskey|privatekey|credentials?|connectionstring|dsn)$`)
+	referenceKey  = regexp.MustCompile(`(?i)(^existing|secretname$|secretref$|keyref$|passwordkey$|secretkeyref$|usernamekey$|tokenkey$|secretkey$|^secretproviderclass|secretrefname$|tokenpath$|tokenfile$|passwordfile$|secretfile$|secretpath$|credentialsfile$)`)
+	// valueReference is a value that points elsewhere instead of holding the credential (env/file expansion,
+	// a Kubernetes $(VAR) reference, a file path).
+	valueReference = regexp.MustCompile(`^(\$__(env|file)\{|\$\{|\$\(|\{\{|/)`)
+	keySeparators  = strings.NewReplacer("_", "", "-", "", ".", "")
 )
 
+// credentialName reports whether a key (or an env variable's name) names a credential rather than a pointer to one.
+func credentialName(key string) bool {
+	k := keySeparators.Replace(key)
+	return k != "" && credentialKey.MatchString(k) && !referenceKey.MatchString(k)
+}
+
+// plaintextCredential reports a known, non-secret string that holds a credential (not empty, not a reference).
+func plaintextCredential(v value) bool {
+	if v.p != known || v.secret {
+		return false
+	}
+	s, ok := v.str()
+	return ok && strings.TrimSpace(s) != "" && !valueReference.MatchString(s)
+}
+
 func checkValuesSecrets(c *checker, r Resource) {
+	if !contains(helmTypes, r.Type) {
+		checkRenderedCredentials(c, r)
+		return
+	}
 	values := c.get("values")
 	if values.p == unknown {
 		c.unknown("values")
 		return
 	}
 	var bad []string
-	walkValues(values, "values", func(path, key string, v value, _ map[string]value) {
-		if key == "" || !credentialKey.MatchString(key) || referenceKey.MatchString(key) {
-			return
+	walkValues(values, "values", func(path, key string, v value, parent map[string]value) {
+		switch {
+		case key == "value" && parent != nil:
+			// A name/value pair (env lists such as extraEnv: [{name: DB_PASSWORD, value: ...}]).
+			if n, ok := parent["name"].str(); ok && credentialName(n) && plaintextCredential(v) {
+				bad = append(bad, path+" (env "+n+")")
+			}
+		case key != "" && credentialName(key) && v.p == unknown && !v.secret:
+			c.unknown(path) // plaintext or not is decided when the value is known
+		case key != "" && credentialName(key) && plaintextCredential(v):
+			bad = append(bad, path)
 		}
-		if v.p != known || v.secret {
-			return
-		}
-		s, ok := v.str()
-		if !ok || s == "" || valueReference.MatchString(s) {
-			return
-		}
-		bad = append(bad, path)
 	})
 	sort.Strings(bad)
 	for _, p := range bad {
 		// Never echo the value: it is the credential.
 		c.fail("%s is a plaintext string; it would be stored unencrypted in state and shown in diffs", p)
 	}
+}
+
+// renderedByHelm reports an object a chart rendered: Helm's standard label, or a helm.sh Chart component above it
+// in its URN (the v4 Chart registers each rendered object as its child).
+func renderedByHelm(r Resource) bool {
+	if lookup(r.Properties, "metadata.labels").key("helm.sh/chart").p == known {
+		return true
+	}
+	if mb, ok := lookup(r.Properties, "metadata.labels").key("app.kubernetes.io/managed-by").str(); ok && strings.EqualFold(mb, "helm") {
+		return true
+	}
+	return strings.Contains(r.URN, tHelmChart+"$")
+}
+
+// checkRenderedCredentials judges the objects a chart rendered, which is what a real run sends for a helm.sh/v4
+// Chart (the component itself reaches policies without inputs). The v4 Chart marks only Secret objects as Pulumi
+// secrets (pulumi-kubernetes provider/pkg/provider/yaml/v2/yaml.go); a credential the chart renders into a
+// container's env value or a ConfigMap is stored in plaintext in state, whether or not it was a secret in values.
+func checkRenderedCredentials(c *checker, r Resource) {
+	if !renderedByHelm(r) {
+		return
+	}
+	if r.Type == "kubernetes:core/v1:ConfigMap" {
+		data := c.get("data")
+		if data.p == unknown {
+			c.unknown("data")
+			return
+		}
+		keys, vals := data.object()
+		for _, k := range keys {
+			if vals[k].p == unknown {
+				c.unknown("data." + k)
+				continue
+			}
+			if credentialName(k) && plaintextCredential(vals[k]) {
+				c.fail("data.%s of the chart-rendered ConfigMap holds a credential in plaintext (ConfigMaps are never secret)", k)
+			}
+		}
+		return
+	}
+	spec := podSpecPath(r.Type)
+	for _, list := range []string{"containers", "initContainers"} {
+		path := spec + "." + list
+		v := c.get(path)
+		if !c.requireKnown(path, v) {
+			continue
+		}
+		ctrs, _ := v.items()
+		for i, ctr := range ctrs {
+			env := ctr.field("env")
+			if env.p == unknown {
+				c.unknown(fmt.Sprintf("%s[%d].env", path, i))
+				continue
+			}
+			vars, _ := env.items()
+			for _, e := range vars {
+				n, _ := e.field("name").str()
+				ev := e.field("value")
+				if ev.p == unknown {
+					c.unknown(fmt.Sprintf("%s[%d].env[%s].value", path, i, n))
+					continue
+				}
+				if credentialName(n) && plaintextCredential(ev) {
+					c.fail("%s[%d].env[%s].value is a literal credential in a chart-rendered %s; render it from a Secret (valueFrom.secretKeyRef)", path, i, n, r.Type[strings.LastIndex(r.Type, ":")+1:])
+				}
+			}
+		}
+	}
+}
+
+// podSpecPath is where a workload type keeps its pod spec.
+func podSpecPath(typ string) string {
+	switch typ {
+	case "kubernetes:core/v1:Pod":
+		return "spec"
+	case "kubernetes:batch/v1:CronJob":
+		return "spec.jobTemplate.spec.template.spec"
+	}
+	return "spec.template.spec"
 }
 
 func peerAuthModes(r Resource) map[string]value {
@@ -606,7 +735,37 @@ func checkVaultRoleTTL(c *checker, r Resource) {
 	}
 }
 
+// persistentStorage judges a prometheus-operator StorageSpec: only a volumeClaimTemplate outlives the pod; emptyDir
+// (on any medium) and a generic ephemeral volume are deleted with it. It returns a problem or "".
+func persistentStorage(v value) string {
+	keys, vals := v.object()
+	if len(keys) == 0 {
+		return "is " + v.show() + ", so the data lives in an emptyDir"
+	}
+	if vct := vals["volumeClaimTemplate"]; vct.p == known {
+		return ""
+	}
+	for _, k := range []string{"emptyDir", "ephemeral"} {
+		if vals[k].p == known {
+			return "uses " + k + ", which is deleted with the pod"
+		}
+	}
+	return "has no volumeClaimTemplate"
+}
+
 func checkObservabilityPersistence(c *checker, r Resource) {
+	if !contains(helmTypes, r.Type) {
+		// The Prometheus and Alertmanager objects a chart rendered (what a real run sends for a v4 Chart).
+		v := c.get("spec.storage")
+		if v.p == unknown {
+			c.unknown("spec.storage")
+			return
+		}
+		if p := persistentStorage(v); p != "" {
+			c.fail("spec.storage %s, so a pod restart loses the data (metrics history, silences)", p)
+		}
+		return
+	}
 	name, chart := chartName(r)
 	if chart.p == unknown {
 		c.unknown("chart")
@@ -626,8 +785,12 @@ func checkObservabilityPersistence(c *checker, r Resource) {
 			c.unknown("values." + path)
 			continue
 		}
-		if keys, _ := v.object(); len(keys) == 0 {
-			c.fail("values.%s is %s, so a pod restart loses the data (metrics history, silences)", path, v.show())
+		if v.p == known && (v.field("volumeClaimTemplate").p == unknown || v.field("emptyDir").p == unknown) {
+			c.unknown("values." + path)
+			continue
+		}
+		if p := persistentStorage(v); p != "" {
+			c.fail("values.%s %s, so a pod restart loses the data (metrics history, silences)", path, p)
 		}
 	}
 }

@@ -26,6 +26,7 @@ func init() {
 			Types:       append([]string{tBucketV2, tBucket}, sseConfigTypes...),
 			Stack:       true,
 			Levels:      levels(Mandatory, Mandatory, Mandatory),
+			RealRun:     "after `up`: the stored state of the BucketServerSideEncryptionConfiguration(V2) that refers to each bucket, when there is one (a bucket's own state reports the AES256 AWS applied at creation, before that resource existed, until a refresh); only a bucket with none is judged on its own serverSideEncryptionConfiguration. In preview, the planned inputs.",
 			Fix:         "add aws:s3/bucketServerSideEncryptionConfigurationV2 with rules[].applyServerSideEncryptionByDefault {sseAlgorithm: \"aws:kms\", kmsMasterKeyId}.",
 			checkStack:  checkS3Encryption,
 		},

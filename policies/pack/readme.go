@@ -45,8 +45,41 @@ func README() string {
 				levelCell(p.Levels.Prod), paramsCell(p), controlsCell(p))
 		}
 	}
+	b.WriteString(readmeRealRun)
+	for _, p := range ps {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", p.ID, cell(RealRun(p)))
+	}
 	b.WriteString(readmeHowTo)
 	return b.String()
+}
+
+// RealRun says where a policy acts in a real preview or up: what the engine sends it. A remote component
+// (pulumi-eks's Cluster and ManagedNodeGroup, the helm.sh/v4 Chart) is constructed by its provider, which registers
+// it with no inputs (pulumi pkg/v3 resource/deploy/source_eval.go sends a remote registration's inputs to the
+// provider's Construct, never to the step generator; the provider's RegisterComponentResource has no properties),
+// so only its children carry what a policy can judge.
+func RealRun(p *Policy) string {
+	if p.RealRun != "" {
+		return p.RealRun
+	}
+	if p.Stack {
+		return "after `up` (and on a state export with `pulumi policy analyze`): every resource's stored state; during a preview, the planned inputs."
+	}
+	var concrete []string
+	for _, t := range p.Types {
+		if !p.isComponent(t) {
+			concrete = append(concrete, "`"+t+"`")
+		}
+	}
+	if len(p.Components) == 0 {
+		return "preview and up: the inputs of each " + strings.Join(concrete, ", ") + " as registered."
+	}
+	verb := "arrives without inputs in a real run (a remote component); its inputs are"
+	if len(p.Components) > 1 {
+		verb = "arrive without inputs in a real run (remote components); their inputs are"
+	}
+	return "preview and up: the inputs of " + strings.Join(concrete, ", ") + ", including those the components create. " +
+		"`" + strings.Join(p.Components, "`, `") + "` " + verb + " judged only in the program's mock tests."
 }
 
 func cell(s string) string {
@@ -109,7 +142,7 @@ CrossGuard gates for the platform, written in Go. A preview that would open the 
 the GPU taint or run Vault without HA in prod fails before anyone approves it.
 
 - ` + "`policies/pack`" + ` holds the policies as plain Go over ` + "`resource.PropertyMap`" + ` (it imports only the Pulumi SDK's
-  resource package, so it builds fast and the program's mock tests call ` + "`pack.Evaluate`" + ` directly).
+  resource package and HCL v1 to read Vault configuration, so it builds fast and the program's mock tests call ` + "`pack.Evaluate`" + ` directly).
 - ` + "`policies/`" + ` (package main) serves them over the Pulumi analyzer gRPC protocol. The policy set is built before
   the server starts, so ` + "`pulumi policy analyze`" + ` (which never calls ConfigureStack) works as well as preview and up.
 
@@ -141,13 +174,33 @@ records "cannot decide yet" (reported to the engine as not applicable) and decid
 **Secrets** are used for decisions but never printed; messages show ` + "`[secret]`" + `, and plaintext credentials in
 Helm values are reported by path only.
 
-**Components and their children.** Policies judge the inputs of the components the program registers
-(` + "`eks:index:Cluster`" + `, ` + "`eks:index:ManagedNodeGroup`" + `, ` + "`kubernetes:helm.sh/v4:Chart`" + `) and the concrete resources
-they create (` + "`aws:eks/cluster:Cluster`" + `, ` + "`aws:eks/nodeGroup:NodeGroup`" + `, ...). A fault reported on a component is not
-reported again on its descendants. A remote component registered by its provider carries no inputs (the
-engine runs it through Construct); it is skipped and its children carry the verdict.
+**Components and their children.** Every gate judges something a real run sends: the concrete resources
+(` + "`aws:eks/cluster:Cluster`" + `, ` + "`aws:eks/nodeGroup:NodeGroup`" + `, a chart's rendered objects, ...), and, where the program's
+mock tests register a component with inputs (` + "`eks:index:Cluster`" + `, ` + "`eks:index:ManagedNodeGroup`" + `,
+` + "`kubernetes:helm.sh/v4:Chart`" + `), those inputs too. A fault reported on a component is not reported again on its
+descendants. A remote component registered by its provider carries no inputs (the engine runs it through
+Construct); it is skipped and its children carry the verdict. What no child shows (a v4 chart's repository and
+requested version) is checked where the program builds it: ` + "`internal/charts`" + `. The table "Where each policy acts in
+a real run" below says, per policy, what it judges.
 
 Each violation names the resource, the field, the value seen, the fix, and the control it implements.
+`
+
+const readmeRealRun = `
+## Where each policy acts in a real run
+
+The engine sends a policy pack each resource's inputs as it is registered (Analyze, in preview and up) and,
+after the run, every resource's state (AnalyzeStack). A **remote component** is different: pulumi-eks's
+` + "`eks:index:Cluster`" + ` and ` + "`eks:index:ManagedNodeGroup`" + ` and the ` + "`kubernetes:helm.sh/v4:Chart`" + ` are constructed by their
+provider; the engine hands their inputs to the provider's Construct (pulumi ` + "`pkg/v3`" + ` v3.274.1,
+` + "`resource/deploy/source_eval.go`" + `) and the provider registers the component with no properties, so the pack sees
+the component without inputs and then each child it creates with that child's inputs. For a v4 Chart the
+children are the rendered objects (` + "`kubernetes:apps/v1:Deployment`" + `, ` + "`kubernetes:core/v1:ConfigMap`" + `, CRDs, ...),
+labelled ` + "`helm.sh/chart: <name>-<version>`" + `; only rendered ` + "`Secret`" + ` objects are marked secret. A ` + "`helm.sh/v3`" + ` Release
+is a custom resource and always arrives with its inputs (chart, version, repository, values).
+
+| Policy | What it judges in a real run |
+|---|---|
 `
 
 const readmeHowTo = `
@@ -217,10 +270,11 @@ exactly and shows the exception's ID and reason next to the (no longer blocking)
 
 ## Limits
 
-- Chart-values policies (Vault, observability persistence, plaintext credentials, image tags in values) read the
-  chart's inputs. A ` + "`helm.sh/v3`" + ` Release always carries them; a ` + "`helm.sh/v4`" + ` Chart is a remote component whose
-  inputs the engine does not show to policies in a real preview or in a state export, so for v4 charts those
-  checks run in the mock tests only (the rendered children, such as Deployments, are still judged in real runs).
+- A ` + "`helm.sh/v4`" + ` Chart's inputs never reach the pack in a real run. Its rendered objects do, and the policies
+  that matter for them judge those (images, credentials in env values and ConfigMaps, Prometheus storage); a
+  v4 chart's repository and requested version are checked by ` + "`internal/charts`" + ` (` + "`charts.Guard`" + ` and its test,
+  which runs ` + "`helm-chart-pinned`" + ` and ` + "`helm-allowed-repositories`" + ` over every catalogue entry). Vault and
+  kube-prometheus-stack are ` + "`helm.sh/v3`" + ` Releases, whose values always arrive.
 - The SDK's mock monitor drops unknown inputs instead of passing them as unknown, so a mock *preview* graph cannot
   tell "unknown" from "not set": evaluate the non-preview mock graph (` + "`pack.Evaluate`" + ` on mocks with known values).
 - Account-level settings (EBS encryption by default, S3 account public access block) are not visible to policies;

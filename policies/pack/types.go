@@ -164,6 +164,9 @@ type Policy struct {
 	Controls    []Control
 	Params      []Param
 	Fix         string // how to remediate, shown with every violation
+	// RealRun says where the policy acts in a real preview or up when the default derived from Types, Components
+	// and Stack would not be true (see realRun in readme.go).
+	RealRun string
 
 	check      func(c *checker, r Resource)
 	checkStack func(c *checker, rs []Resource)
