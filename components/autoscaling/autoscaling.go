@@ -218,7 +218,8 @@ func restrictedContainer() map[string]any {
 	}
 }
 
-// ClusterAutoscalerValues are the cluster-autoscaler chart values (keys verified in internal/charts/knownkeys).
+// ClusterAutoscalerValues are the cluster-autoscaler chart values (keys checked against the pinned chart
+// archive).
 // clusterName and roleArn may be outputs.
 func ClusterAutoscalerValues(a *Args, clusterName, roleArn pulumi.StringInput) map[string]any {
 	return map[string]any{
@@ -253,7 +254,7 @@ func ClusterAutoscalerValues(a *Args, clusterName, roleArn pulumi.StringInput) m
 	}
 }
 
-// KEDAValues are the keda chart values (keys verified in internal/charts/knownkeys). Images default to the
+// KEDAValues are the keda chart values (keys checked against the pinned chart archive). Images default to the
 // chart's appVersion, which the exact chart version pins.
 func KEDAValues(a *Args) map[string]any {
 	res := func(cpu, mem string) map[string]any {

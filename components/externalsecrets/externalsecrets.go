@@ -119,7 +119,7 @@ func NewExternalSecrets(ctx *pulumi.Context, name string, args *Args, opts ...pu
 	return comp, nil
 }
 
-// Values are the external-secrets chart values (keys verified in internal/charts/knownkeys).
+// Values are the external-secrets chart values (keys checked against the pinned chart archive).
 func Values(a *Args) map[string]any {
 	res := func(cpu, mem string) map[string]any {
 		return map[string]any{

@@ -25,8 +25,8 @@ const (
 	DefaultTaintKey        = "nvidia.com/gpu"
 	DefaultNodeLabelKey    = "nvidia.com/gpu.present"
 	DefaultNodeLabelValue  = "true"
-	DevicePluginImageTag   = "v0.17.1"
-	DCGMExporterImageTag   = "4.1.1-4.0.4-ubuntu22.04"
+	DevicePluginImageTag   = "v0.20.0"
+	DCGMExporterImageTag   = "4.5.3-4.8.2-distroless"
 	componentType          = "platform:gpuruntime:GPURuntime"
 	devicePluginRelease    = "device-plugin"
 	dcgmExporterRelease    = "dcgm-exporter"
@@ -162,8 +162,8 @@ func selector(m map[string]string) map[string]any {
 	return out
 }
 
-// DevicePluginValues are the nvidia-device-plugin chart values (keys verified in
-// internal/charts/knownkeys).
+// DevicePluginValues are the nvidia-device-plugin chart values (keys checked against the pinned chart
+// archive).
 func DevicePluginValues(a *Args) map[string]any {
 	return map[string]any{
 		"image":        map[string]any{"tag": DevicePluginImageTag},
@@ -178,7 +178,7 @@ func DevicePluginValues(a *Args) map[string]any {
 	}
 }
 
-// DCGMExporterValues are the dcgm-exporter chart values (keys verified in internal/charts/knownkeys).
+// DCGMExporterValues are the dcgm-exporter chart values (keys checked against the pinned chart archive).
 func DCGMExporterValues(a *Args) map[string]any {
 	sm := map[string]any{"enabled": a.ServiceMonitor}
 	if len(a.ServiceMonitorLabels) > 0 {

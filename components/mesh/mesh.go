@@ -311,7 +311,7 @@ func BaseValues(a *Args) map[string]any {
 	return map[string]any{"defaultRevision": a.Revision}
 }
 
-// IstiodValues are the istiod chart values (keys verified in internal/charts/knownkeys).
+// IstiodValues are the istiod chart values (keys checked against the pinned chart archive).
 func IstiodValues(a *Args) map[string]any {
 	mesh := map[string]any{
 		"enablePrometheusMerge": true,
@@ -347,7 +347,7 @@ func IstiodValues(a *Args) map[string]any {
 	}
 }
 
-// GatewayValues are the istio gateway chart values (keys verified in internal/charts/knownkeys).
+// GatewayValues are the istio gateway chart values (keys checked against the pinned chart archive).
 func GatewayValues(a *Args) map[string]any {
 	annotations := map[string]any{
 		// The in-tree AWS cloud provider creates an NLB for this annotation; nothing else is needed in the

@@ -53,7 +53,7 @@ func TestRevisionedControlPlane(t *testing.T) {
 	g, err := run(t, Args{}, false)
 	require.NoError(t, err)
 	c, _ := charts.Lookup(charts.Istiod)
-	require.Equal(t, "1-27-3", DefaultRevisionFor(c.Version))
+	require.Equal(t, "1-30-3", DefaultRevisionFor(c.Version))
 	istiod := chartstest.Values(t, g.ByName(t, "dev-mesh-istiod").Inputs)
 	require.Equal(t, DefaultRevisionFor(c.Version), istiod["revision"])
 	require.Equal(t, []any{"stable"}, istiod["revisionTags"])

@@ -45,7 +45,7 @@ const (
 	LokiServiceAccount  = "loki"
 	TempoServiceAccount = "tempo"
 	// OtelCollectorImageTag pins the collector (the chart's appVersion at the catalogue version).
-	OtelCollectorImageTag = "0.153.0"
+	OtelCollectorImageTag = "0.158.0"
 )
 
 // Args configures observability. Sizing fields have no component defaults: the typed config supplies

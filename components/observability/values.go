@@ -100,7 +100,8 @@ func GrafanaDatasources(ns string) []any {
 	}
 }
 
-// KubePrometheusStackValues are the kube-prometheus-stack values (keys verified in internal/charts/knownkeys).
+// KubePrometheusStackValues are the kube-prometheus-stack values (keys checked against the pinned chart
+// archive by chartstest.AssertKnownKeys).
 func KubePrometheusStackValues(a *Args) map[string]any {
 	rules := map[string]any{}
 	for _, s := range a.SLOs {
@@ -147,11 +148,12 @@ func KubePrometheusStackValues(a *Args) map[string]any {
 	}
 }
 
-// LokiValues run Loki as a single binary on S3 (keys verified in internal/charts/knownkeys). Bucket names
+// LokiValues run Loki as a single binary on S3 (keys checked against the pinned chart archive). Bucket names
 // and the role ARN may be outputs.
 func LokiValues(a *Args, chunksBucket, rulerBucket, roleArn pulumi.StringInput) map[string]any {
 	return map[string]any{
-		"deploymentMode": "SingleBinary",
+		// Monolithic is the single binary (the chart renamed SingleBinary to Monolithic in 12.0).
+		"deploymentMode": "Monolithic",
 		"loki": map[string]any{
 			"auth_enabled":  false,
 			"commonConfig":  map[string]any{"replication_factor": 1},
@@ -166,7 +168,7 @@ func LokiValues(a *Args, chunksBucket, rulerBucket, roleArn pulumi.StringInput) 
 			}}},
 			"storage": map[string]any{
 				"type":        "s3",
-				"bucketNames": map[string]any{"chunks": chunksBucket, "ruler": rulerBucket, "admin": chunksBucket},
+				"bucketNames": map[string]any{"chunks": chunksBucket, "ruler": rulerBucket},
 				"s3":          map[string]any{"region": a.Region},
 			},
 		},
@@ -191,7 +193,7 @@ func LokiValues(a *Args, chunksBucket, rulerBucket, roleArn pulumi.StringInput) 
 	}
 }
 
-// TempoValues run Tempo (single binary) on S3 (keys verified in internal/charts/knownkeys).
+// TempoValues run Tempo (single binary) on S3 (keys checked against the pinned chart archive).
 func TempoValues(a *Args, bucket, roleArn pulumi.StringInput) map[string]any {
 	return map[string]any{
 		"tempo": map[string]any{
@@ -216,7 +218,7 @@ func TempoValues(a *Args, bucket, roleArn pulumi.StringInput) map[string]any {
 }
 
 // OtelCollectorValues run the collector as a deployment that fans OTLP out to Tempo, Prometheus and Loki
-// (keys verified in internal/charts/knownkeys).
+// (keys checked against the pinned chart archive).
 func OtelCollectorValues(a *Args) map[string]any {
 	ns := a.Namespace
 	pipeline := func(exporter string) map[string]any {

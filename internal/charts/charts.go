@@ -1,6 +1,8 @@
 // Package charts is the one catalogue of Helm charts the platform installs: for each chart, the official
 // repository URL, the chart name and the exact version. Nothing else in the program names a chart version;
-// an upgrade is a one-line change here plus the matching known-keys file (see knownkeys.go).
+// an upgrade is a one-line change here. Tests prove each pin against the offline chart mirror
+// (../shared/charts, see package chartmirror): the version was published, supports the cluster's Kubernetes
+// versions, is at most one release line behind the newest, and knows every values key the program sets.
 //
 // It does not install anything and imports nothing from Pulumi, so every component test can link it cheaply.
 package charts
@@ -12,7 +14,7 @@ import (
 
 // Chart identifies one chart release to install.
 type Chart struct {
-	// Name is the catalogue key (stable; also used to name the known-keys file).
+	// Name is the catalogue key (stable; components look charts up by it).
 	Name string
 	// Repo is the chart repository URL (official upstream repositories only).
 	Repo string
@@ -40,22 +42,22 @@ const (
 )
 
 // istioVersion is shared by the three Istio charts: base, istiod and gateway must move together.
-const istioVersion = "1.27.3"
+const istioVersion = "1.30.3"
 
 var catalogue = map[string]Chart{
 	IstioBase:            {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "base", Version: istioVersion},
 	Istiod:               {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "istiod", Version: istioVersion},
 	IstioGateway:         {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "gateway", Version: istioVersion},
-	NvidiaDevicePlugin:   {Repo: "https://nvidia.github.io/k8s-device-plugin", Chart: "nvidia-device-plugin", Version: "0.17.1"},
-	DCGMExporter:         {Repo: "https://nvidia.github.io/dcgm-exporter/helm-charts", Chart: "dcgm-exporter", Version: "4.0.4"},
-	KubePrometheusStack:  {Repo: "https://prometheus-community.github.io/helm-charts", Chart: "kube-prometheus-stack", Version: "67.8.0"},
-	Loki:                 {Repo: "https://grafana-community.github.io/helm-charts", Chart: "loki", Version: "8.2.0"},
-	Tempo:                {Repo: "https://grafana-community.github.io/helm-charts", Chart: "tempo", Version: "1.25.1"},
-	OpenTelemetryCollect: {Repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", Chart: "opentelemetry-collector", Version: "0.158.3"},
-	Vault:                {Repo: "https://helm.releases.hashicorp.com", Chart: "vault", Version: "0.30.1"},
-	ExternalSecrets:      {Repo: "https://charts.external-secrets.io", Chart: "external-secrets", Version: "2.0.0"},
-	ClusterAutoscaler:    {Repo: "https://kubernetes.github.io/autoscaler", Chart: "cluster-autoscaler", Version: "9.46.6"},
-	KEDA:                 {Repo: "https://kedacore.github.io/charts", Chart: "keda", Version: "2.17.2"},
+	NvidiaDevicePlugin:   {Repo: "https://nvidia.github.io/k8s-device-plugin", Chart: "nvidia-device-plugin", Version: "0.20.0"},
+	DCGMExporter:         {Repo: "https://nvidia.github.io/dcgm-exporter/helm-charts", Chart: "dcgm-exporter", Version: "4.8.2"},
+	KubePrometheusStack:  {Repo: "https://prometheus-community.github.io/helm-charts", Chart: "kube-prometheus-stack", Version: "88.5.3"},
+	Loki:                 {Repo: "https://grafana-community.github.io/helm-charts", Chart: "loki", Version: "18.11.0"},
+	Tempo:                {Repo: "https://grafana-community.github.io/helm-charts", Chart: "tempo", Version: "2.2.4"},
+	OpenTelemetryCollect: {Repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", Chart: "opentelemetry-collector", Version: "0.170.0"},
+	Vault:                {Repo: "https://helm.releases.hashicorp.com", Chart: "vault", Version: "0.34.1"},
+	ExternalSecrets:      {Repo: "https://charts.external-secrets.io", Chart: "external-secrets", Version: "2.9.0"},
+	ClusterAutoscaler:    {Repo: "https://kubernetes.github.io/autoscaler", Chart: "cluster-autoscaler", Version: "9.59.0"},
+	KEDA:                 {Repo: "https://kedacore.github.io/charts", Chart: "keda", Version: "2.20.2"},
 }
 
 // Lookup returns the catalogue entry for name.

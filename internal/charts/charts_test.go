@@ -1,9 +1,7 @@
 package charts
 
 import (
-	"fmt"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -46,48 +44,4 @@ func TestIstioChartsMoveTogether(t *testing.T) {
 func TestLookupUnknown(t *testing.T) {
 	_, err := Lookup("nginx")
 	require.ErrorContains(t, err, `chart "nginx" is not in the catalogue`)
-}
-
-// A version bump without re-verifying the keys we set must fail here, not silently in a cluster.
-func TestEveryChartHasKnownKeys(t *testing.T) {
-	for _, c := range All() {
-		_, err := loadKeys(c)
-		require.NoError(t, err, "re-check the values keys for %s %s and add knownkeys/%s-%s.txt", c.Name, c.Version, c.Name, c.Version)
-	}
-}
-
-func TestNoOrphanKnownKeysFiles(t *testing.T) {
-	entries, err := knownKeysFS.ReadDir("knownkeys")
-	require.NoError(t, err)
-	want := map[string]bool{}
-	for _, c := range All() {
-		want[fmt.Sprintf("%s-%s.txt", c.Name, c.Version)] = true
-	}
-	for _, e := range entries {
-		require.True(t, want[e.Name()], "knownkeys/%s matches no catalogue entry (stale after a bump?)", e.Name())
-	}
-}
-
-func TestUnknownKeys(t *testing.T) {
-	values := map[string]any{
-		"image":        map[string]any{"tag": "v1"},
-		"nodeSelector": map[string]any{"anything": "goes"},
-		"resources":    map[string]any{"requests": map[string]any{"cpu": "1"}},
-		"tolerations":  []any{map[string]any{"key": "x"}},
-		"imagee":       map[string]any{"tag": "typo"},
-		"gfd":          map[string]any{"enabled": false, "enabeld": true},
-	}
-	unknown, err := UnknownKeys(NvidiaDevicePlugin, values)
-	require.NoError(t, err)
-	require.Equal(t, []string{"gfd.enabeld", "imagee.tag"}, unknown)
-}
-
-func TestKnownKeysFilesDocumentTheirSource(t *testing.T) {
-	for _, c := range All() {
-		data, err := knownKeysFS.ReadFile(fmt.Sprintf("knownkeys/%s-%s.txt", c.Name, c.Version))
-		if err != nil {
-			continue // reported by TestEveryChartHasKnownKeys
-		}
-		require.True(t, strings.HasPrefix(string(data), "#"), "%s: start with a comment naming the values.yaml copy checked", c.Name)
-	}
 }

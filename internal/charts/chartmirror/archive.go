@@ -456,8 +456,10 @@ func (c *Chart) classify(file, action string, at, end, actionEnd int) use {
 //   - values.yaml declares it, or declares one of its parents as an empty map or null (free-form, like
 //     annotations: {});
 //   - a template reads exactly that path, or one of its children;
-//   - a template hands a parent of it to the output whole (toYaml, tpl, merge, range, or a with block that
-//     renders the dot), as charts do with free-form config blocks.
+//   - a template hands a parent of it to the output whole (toYaml, tpl, range, a merge that is rendered, a
+//     with block that renders the dot, or a named template that does one of these with its argument), as
+//     charts do with free-form config blocks;
+//   - its first key is merged into the root of .Values (istiod's pilot.*) and the rest of it is known.
 func (c *Chart) Unknown(values map[string]any) []string {
 	var unknown []string
 	walkLeaves(values, nil, func(p []string) {

@@ -1,16 +1,19 @@
 // Package chartstest holds test assertions shared by the component tests that install Helm charts: a
 // recorded chart (helm.sh/v4 Chart or helm.sh/v3 Release) names exactly the catalogue's repository, chart
-// and version, and every values key it sets is in the chart's verified key list. Test-only; it creates
-// nothing.
+// and version, and every values key it sets is one that chart version declares in its values.yaml or reads
+// in its templates (read from the published archive in the offline chart mirror, ../shared/charts).
+// Test-only; it creates nothing.
 package chartstest
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/stretchr/testify/require"
 
 	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/charts/chartmirror"
 )
 
 // Resource type tokens of the two Helm resources.
@@ -70,12 +73,39 @@ func AssertCatalogue(t *testing.T, typ string, inputs resource.PropertyMap, name
 	require.Contains(t, []string{ChartV4, ReleaseV3}, typ)
 }
 
-// AssertKnownKeys fails if values set a key missing from the chart's verified key list.
+// AssertKnownKeys fails if values set a key that the catalogue's version of chart name neither declares
+// nor reads (Helm silently ignores such a key, so a typo or a key renamed upstream would leave the service
+// default-configured). It fails naming the path when the chart mirror is missing.
 func AssertKnownKeys(t *testing.T, name string, values map[string]any) {
 	t.Helper()
-	unknown, err := charts.UnknownKeys(name, values)
+	c, err := charts.Lookup(name)
 	require.NoError(t, err)
-	require.Empty(t, unknown, "values keys not verified for chart %s (misspelled keys are silently ignored by Helm)", name)
+	chart, err := archive(c)
+	require.NoError(t, err)
+	var problems []string
+	for _, u := range chart.Unknown(values) {
+		problems = append(problems, chart.Explain(u))
+	}
+	require.Empty(t, problems, "chart %s (%s %s): values keys the chart does not know; Helm would ignore them", name, c.Chart, c.Version)
+}
+
+var archives sync.Map // "chart@version" -> *chartmirror.Chart
+
+func archive(c charts.Chart) (*chartmirror.Chart, error) {
+	key := c.Chart + "@" + c.Version
+	if a, ok := archives.Load(key); ok {
+		return a.(*chartmirror.Chart), nil
+	}
+	dir, err := chartmirror.Dir()
+	if err != nil {
+		return nil, err
+	}
+	a, err := chartmirror.Open(dir, c.Chart, c.Version)
+	if err != nil {
+		return nil, err
+	}
+	archives.Store(key, a)
+	return a, nil
 }
 
 // Lookup walks a dotted path in plain values.
