@@ -33,8 +33,7 @@ const (
 	Release = "vault"
 	// ServiceAccount is the server's service account the unseal role trusts.
 	ServiceAccount = "vault"
-	// ImageTag pins Vault, stated explicitly so policies and reviewers see it. The catalogue chart (0.34.1)
-	// defaults to Vault 2.0.4 and is tested with 1.19-1.21 and 2.0; moving to Vault 2.x is its own upgrade.
+	// ImageTag pins Vault (the catalogue chart's default, stated explicitly so policies and reviewers see it).
 	ImageTag = "1.20.1"
 	// TLSSecretName holds the server certificate, key and CA, mounted at TLSMountPath.
 	TLSSecretName = "vault-tls"
@@ -61,13 +60,18 @@ type Args struct {
 	// ProtectUnsealKey marks the unseal key protected: deleting it makes Vault's data unrecoverable.
 	// Default: false; the program sets it in prod.
 	ProtectUnsealKey bool
+	// Monitoring renders a ServiceMonitor for every Vault pod and the sealed/down/no-leader alerts
+	// (MonitoringRules). It needs the prometheus-operator CRDs: install Vault after observability.
+	// Default: false.
+	Monitoring bool
 }
 
 // Vault is the component.
 type Vault struct {
 	pulumi.ResourceState
 
-	// Address is Vault's in-cluster HTTPS address.
+	// Address is Vault's in-cluster HTTPS address: the active node's Service (ActiveAddress), so clients such as
+	// External Secrets never reach a sealed or standby pod.
 	Address pulumi.StringOutput `pulumi:"address"`
 	// CACertPem is the CA that signed Vault's certificate (public; clients need it to verify Vault).
 	CACertPem pulumi.StringOutput `pulumi:"caCertPem"`
@@ -119,6 +123,35 @@ func DNSNames(ns string) []string {
 	}
 	names = append(names, fmt.Sprintf("*.%s-internal", Release), fmt.Sprintf("*.%s-internal.%s.svc.cluster.local", Release, ns))
 	return names
+}
+
+// ActiveAddress is the active node's Service. The chart's "vault" Service selects every server pod and publishes
+// not-ready addresses, so it includes sealed pods; "vault-active" selects only the pod labelled vault-active=true
+// by Kubernetes service registration, the unsealed leader.
+func ActiveAddress(ns string) string {
+	return fmt.Sprintf("https://%s-active.%s.svc:8200", Release, ns)
+}
+
+// MonitoringRules are the Prometheus alerts on Vault: a sealed pod, a pod whose metrics cannot be scraped (a
+// sealed Vault does not serve sys/metrics), and no active node. Every alert carries the namespace label, so a
+// namespaced AlertmanagerConfig routes it to Vault's owners.
+func MonitoringRules(ns string) []any {
+	job := Release + "-internal"
+	rule := func(name, expr, dur, summary string) map[string]any {
+		return map[string]any{
+			"alert": name, "expr": expr, "for": dur,
+			"labels":      map[string]any{"severity": "critical", "namespace": ns},
+			"annotations": map[string]any{"summary": summary},
+		}
+	}
+	return []any{
+		rule("VaultSealed", fmt.Sprintf(`vault_core_unsealed{namespace=%q} == 0`, ns), "5m",
+			"Vault pod {{ $labels.pod }} is sealed"),
+		rule("VaultDown", fmt.Sprintf(`up{namespace=%q, job=%q} == 0`, ns, job), "5m",
+			"Vault pod {{ $labels.pod }} serves no metrics (down or sealed)"),
+		rule("VaultNoLeader", fmt.Sprintf(`sum(vault_core_active{namespace=%q}) < 1 or absent(vault_core_active{namespace=%q})`, ns, ns), "2m",
+			"No Vault node is active: every request fails"),
+	}
 }
 
 // UnsealPolicy lets the server use exactly the unseal key, and only for the seal's operations.
@@ -272,7 +305,7 @@ func NewVault(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		return nil, fmt.Errorf("vault release: %w", err)
 	}
 
-	comp.Address = pulumi.String(fmt.Sprintf("https://%s.%s.svc:8200", Release, a.Namespace)).ToStringOutput()
+	comp.Address = pulumi.String(ActiveAddress(a.Namespace)).ToStringOutput()
 	comp.CACertPem = ca.CertPem
 	comp.UnsealKeyArn = key.Arn
 	comp.Namespace = ns.Metadata.Name().Elem()
@@ -287,7 +320,7 @@ func NewVault(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 	return comp, nil
 }
 
-// Values are the vault chart values (keys checked against the pinned chart archive). config and roleArn may
+// Values are the vault chart values (keys verified in internal/charts/knownkeys). config and roleArn may
 // be outputs.
 func Values(a *Args, config, roleArn pulumi.StringInput) map[string]any {
 	res := func(cpu, mem, lcpu, lmem string) map[string]any {
@@ -336,5 +369,21 @@ func Values(a *Args, config, roleArn pulumi.StringInput) map[string]any {
 		},
 		"ui":  map[string]any{"enabled": true},
 		"csi": map[string]any{"enabled": false},
+		"serverTelemetry": map[string]any{
+			"serviceMonitor": map[string]any{
+				"enabled": a.Monitoring,
+				// Every pod through the headless service, not only the active one (the chart's default), so a
+				// sealed standby shows up; Prometheus verifies Vault's certificate with Vault's own CA.
+				"matchLabels": map[string]any{"vault-internal": "true"},
+				"tlsConfig": map[string]any{
+					"ca":         map[string]any{"secret": map[string]any{"name": TLSSecretName, "key": "ca.crt"}},
+					"serverName": fmt.Sprintf("%s-active.%s.svc", Release, a.Namespace),
+				},
+			},
+			"prometheusRules": map[string]any{
+				"enabled": a.Monitoring,
+				"rules":   MonitoringRules(a.Namespace),
+			},
+		},
 	}
 }

@@ -166,3 +166,55 @@ func secretAt(v resource.PropertyValue, key string) bool {
 	}
 	return v.IsObject() && v.ObjectValue()[resource.PropertyKey(key)].IsSecret()
 }
+
+// Clients (External Secrets, the second stage) reach Vault through the active node's Service: the "vault" Service
+// includes sealed and standby pods.
+func TestAddressIsTheActiveService(t *testing.T) {
+	var addr string
+	_, _, err := mockgraph.Run(t, func(ctx *pulumi.Context) error {
+		ap, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("eu-west-1")})
+		if err != nil {
+			return err
+		}
+		kp, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{})
+		if err != nil {
+			return err
+		}
+		a := Args{Replicas: 3}
+		a.AWSProvider, a.KubeProvider, a.Region = ap, kp, "eu-west-1"
+		a.ClusterName, a.OidcProviderArn, a.OidcIssuer = pulumi.String("platform-prod"), pulumi.String(providerArn), pulumi.String(issuer)
+		v, err := NewVault(ctx, "prod-vault", &a)
+		if err != nil {
+			return err
+		}
+		v.Address.ApplyT(func(s string) string { addr = s; return s })
+		return nil
+	}, mockgraph.Options{Stack: "prod"})
+	require.NoError(t, err)
+	require.Equal(t, "https://vault-active.vault.svc:8200", addr)
+	require.Contains(t, DNSNames("vault"), "vault-active.vault.svc", "the certificate covers the active Service")
+}
+
+func TestMonitoringScrapesEveryPodAndAlertsOnSealedAndNoLeader(t *testing.T) {
+	g, err := run(t, Args{Replicas: 3, Monitoring: true}, "prod", false)
+	require.NoError(t, err)
+	_, v := release(t, g, "prod")
+	require.Equal(t, true, chartstest.Lookup(v, "serverTelemetry", "serviceMonitor", "enabled"))
+	require.Equal(t, "true", chartstest.Lookup(v, "serverTelemetry", "serviceMonitor", "matchLabels", "vault-internal"),
+		"every pod, not only the active one")
+	require.Equal(t, TLSSecretName, chartstest.Lookup(v, "serverTelemetry", "serviceMonitor", "tlsConfig", "ca", "secret", "name"))
+	require.Equal(t, true, chartstest.Lookup(v, "serverTelemetry", "prometheusRules", "enabled"))
+	rules := chartstest.Lookup(v, "serverTelemetry", "prometheusRules", "rules").([]any)
+	names := map[string]bool{}
+	for _, r := range rules {
+		m := r.(map[string]any)
+		names[m["alert"].(string)] = true
+		require.Equal(t, "vault", m["labels"].(map[string]any)["namespace"], "namespaced Alertmanager routing needs the namespace label")
+	}
+	require.True(t, names["VaultSealed"] && names["VaultNoLeader"] && names["VaultDown"], "%v", names)
+
+	g, err = run(t, Args{Replicas: 1, KMSDeletionWindowDays: 7}, "dev", false)
+	require.NoError(t, err)
+	_, v = release(t, g, "dev")
+	require.Equal(t, false, chartstest.Lookup(v, "serverTelemetry", "serviceMonitor", "enabled"), "off unless the CRDs are there")
+}

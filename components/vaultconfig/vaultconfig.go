@@ -4,8 +4,9 @@
 // for the team's service accounts and one for the External Secrets Operator, plus a ClusterSecretStore
 // usable only from the team's namespaces.
 //
-// It is the second stage of the Vault bootstrap: it needs an initialised Vault and a token (secret config),
-// and does not create Vault itself (package vault) or install ESO (package externalsecrets).
+// It is the second stage of the Vault bootstrap: it needs an initialised Vault and a login -- the bootstrap token
+// (secret config) once, then CI's JWT role (CIAuth, CILogin) -- and does not create Vault itself (package
+// vault) or install ESO (package externalsecrets).
 package vaultconfig
 
 import (
@@ -19,6 +20,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	vault "github.com/pulumi/pulumi-vault/sdk/v6/go/vault"
+	vaultjwt "github.com/pulumi/pulumi-vault/sdk/v6/go/vault/jwt"
 	vaultk8s "github.com/pulumi/pulumi-vault/sdk/v6/go/vault/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -49,8 +51,14 @@ type Args struct {
 	// Address of Vault as seen from where `pulumi up` runs (e.g. https://127.0.0.1:8200 via port-forward).
 	// Required.
 	Address pulumi.StringInput
-	// Token with rights to configure Vault (a Pulumi secret). Required.
+	// Token with rights to configure Vault (a Pulumi secret): the bootstrap login, used until CI's JWT role
+	// exists. Exactly one of Token and CILogin. Default: none.
 	Token pulumi.StringInput
+	// CILogin logs the provider in through the JWT auth role CI creates (below) with the CI run's OIDC token,
+	// so every run gets a fresh, short-lived token and nothing long-lived can expire between runs. Default: none.
+	CILogin *JWTLogin
+	// CIAuth creates the JWT auth method and role the second stage logs in with from CI. Default: none.
+	CIAuth *CIAuth
 	// CACertFile is a local file holding Vault's CA (from the vault component's caCertPem output).
 	// Default: none (the system trust store).
 	CACertFile string
@@ -75,6 +83,79 @@ type Args struct {
 	Teams map[string]Team
 }
 
+// JWTLogin is a provider login through Vault's JWT auth method.
+type JWTLogin struct {
+	// JWT is the CI run's OIDC token (a Pulumi secret). Required.
+	JWT pulumi.StringInput
+	// Mount and Role of the JWT auth method. Default: CIAuthPath and DeployerRole.
+	Mount, Role string
+}
+
+// CIAuth is the JWT auth method CI logs in with: GitHub Actions' OIDC tokens, bound to this repository's
+// deployment environment, issuing a token with DeployerPolicy for one run only.
+type CIAuth struct {
+	// OIDCDiscoveryURL and BoundIssuer of the CI's OIDC provider. Default: GitHub Actions'
+	// (https://token.actions.githubusercontent.com).
+	OIDCDiscoveryURL string
+	// BoundAudience is the audience CI requests for its token. Required (e.g. "vault-prod").
+	BoundAudience string
+	// BoundClaims every token must carry exactly, e.g. {"repository": "acme/platform", "environment": "prod"}.
+	// Required; must include "repository".
+	BoundClaims map[string]string
+	// TokenTTLSeconds of the issued token: one run. Default: 3600; at most 7200.
+	TokenTTLSeconds int
+}
+
+const (
+	// CIAuthPath is the JWT auth mount CI logs in through.
+	CIAuthPath = "jwt-ci"
+	// DeployerRole is the JWT role (and policy) of the second stage.
+	DeployerRole = "platform-deployer"
+	// GitHubActionsIssuer is GitHub Actions' OIDC issuer.
+	GitHubActionsIssuer = "https://token.actions.githubusercontent.com"
+	// StdoutAuditPath is the audit device that writes to the server's stdout. Vault blocks requests only when
+	// every audit device fails; with this one beside the file device a full audit volume cannot block Vault, and
+	// the kubelet rotates container logs.
+	StdoutAuditPath = "stdout"
+)
+
+// DeployerPolicy is what the second stage needs, and no more: everything the vault provider does for the
+// resources this component creates. The provider first creates a child token (auth/token/create); audit devices
+// and auth methods are sudo-protected paths (sys/audit*, sys/auth*); the rest are the mounts, policies, auth
+// configuration and roles it manages. Token lookup-self and renew-self let the provider read its own token.
+func DeployerPolicy() string {
+	rules := []struct {
+		path string
+		caps []string
+	}{
+		{"auth/token/create", []string{"create", "update"}},
+		{"auth/token/lookup-self", []string{"read"}},
+		{"auth/token/renew-self", []string{"update"}},
+		{"auth/token/revoke-self", []string{"update"}},
+		{"sys/audit", []string{"read", "sudo"}},
+		{"sys/audit/*", []string{"create", "read", "update", "delete", "sudo"}},
+		{"sys/auth", []string{"read"}},
+		{"sys/auth/*", []string{"create", "read", "update", "delete", "sudo"}},
+		{"sys/mounts", []string{"read"}},
+		{"sys/mounts/*", []string{"create", "read", "update", "delete"}},
+		{"sys/policies/acl", []string{"list"}},
+		{"sys/policies/acl/*", []string{"create", "read", "update", "delete"}},
+		{"sys/policy/*", []string{"create", "read", "update", "delete"}},
+		{"auth/" + AuthPath + "/config", []string{"create", "read", "update"}},
+		{"auth/" + AuthPath + "/role/*", []string{"create", "read", "update", "delete", "list"}},
+		{"auth/" + CIAuthPath + "/config", []string{"create", "read", "update"}},
+		{"auth/" + CIAuthPath + "/role/*", []string{"create", "read", "update", "delete", "list"}},
+	}
+	var b strings.Builder
+	for i, r := range rules {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "path %q {\n  capabilities = [\"%s\"]\n}\n", r.path, strings.Join(r.caps, "\", \""))
+	}
+	return b.String()
+}
+
 // VaultConfig is the component.
 type VaultConfig struct {
 	pulumi.ResourceState
@@ -96,6 +177,26 @@ func (a *Args) applyDefaults() {
 	}
 	if a.ESOServiceAccount == "" {
 		a.ESOServiceAccount = "external-secrets"
+	}
+	if a.CIAuth != nil {
+		c := *a.CIAuth
+		if c.OIDCDiscoveryURL == "" {
+			c.OIDCDiscoveryURL = GitHubActionsIssuer
+		}
+		if c.TokenTTLSeconds == 0 {
+			c.TokenTTLSeconds = 3600
+		}
+		a.CIAuth = &c
+	}
+	if a.CILogin != nil {
+		l := *a.CILogin
+		if l.Mount == "" {
+			l.Mount = CIAuthPath
+		}
+		if l.Role == "" {
+			l.Role = DeployerRole
+		}
+		a.CILogin = &l
 	}
 	if a.AuditFilePath == "" {
 		a.AuditFilePath = "/vault/audit/vault_audit.log"
@@ -126,8 +227,22 @@ func ValidateArgs(a *Args) error {
 	if a.Address == nil {
 		p = append(p, "address is required")
 	}
-	if a.Token == nil {
-		p = append(p, "token is required (secret config platform:vaultToken)")
+	if (a.Token == nil) == (a.CILogin == nil) {
+		p = append(p, "exactly one login is required: token (secret config platform:vaultToken, the bootstrap) or ciLogin (the CI run's OIDC token)")
+	}
+	if a.CILogin != nil && a.CILogin.JWT == nil {
+		p = append(p, "ciLogin.jwt is required")
+	}
+	if c := a.CIAuth; c != nil {
+		if c.BoundAudience == "" {
+			p = append(p, "ciAuth.boundAudience is required (the audience CI requests for its OIDC token)")
+		}
+		if c.BoundClaims["repository"] == "" {
+			p = append(p, "ciAuth.boundClaims.repository is required, so only this repository's runs can log in")
+		}
+		if c.TokenTTLSeconds < 60 || c.TokenTTLSeconds > 7200 {
+			p = append(p, fmt.Sprintf("ciAuth.tokenTtlSeconds must be within [60, 7200] (got %d)", c.TokenTTLSeconds))
+		}
 	}
 	if a.KubeProvider == nil {
 		p = append(p, "kubeProvider is required")
@@ -187,8 +302,19 @@ func NewVaultConfig(ctx *pulumi.Context, name string, args *Args, opts ...pulumi
 
 	pargs := &vault.ProviderArgs{
 		Address:       a.Address,
-		Token:         pulumi.ToSecret(a.Token.ToStringOutput()).(pulumi.StringOutput),
 		TlsServerName: pulumi.String(a.TLSServerName),
+	}
+	if a.CILogin != nil {
+		pargs.AuthLoginJwt = &vault.ProviderAuthLoginJwtArgs{
+			Jwt:   pulumi.ToSecret(a.CILogin.JWT.ToStringOutput()).(pulumi.StringOutput),
+			Mount: pulumi.String(a.CILogin.Mount),
+			Role:  pulumi.String(a.CILogin.Role),
+		}
+		// The Go SDK requires a token argument; with auth_login_jwt the provider logs in and uses the token
+		// that login returns (terraform-provider-vault's auth_login), so it stays empty.
+		pargs.Token = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+	} else {
+		pargs.Token = pulumi.ToSecret(a.Token.ToStringOutput()).(pulumi.StringOutput)
 	}
 	if a.CACertFile != "" {
 		pargs.CaCertFile = pulumi.String(a.CACertFile)
@@ -207,6 +333,19 @@ func NewVaultConfig(ctx *pulumi.Context, name string, args *Args, opts ...pulumi
 		Options:     pulumi.StringMap{"file_path": pulumi.String(a.AuditFilePath)},
 	}, onVault...); err != nil {
 		return nil, fmt.Errorf("vault audit: %w", err)
+	}
+	if _, err := vault.NewAudit(ctx, child("audit-stdout"), &vault.AuditArgs{
+		Type:        pulumi.String("file"),
+		Path:        pulumi.String(StdoutAuditPath),
+		Description: pulumi.String("audit log to stdout: keeps Vault answering if the audit volume fills"),
+		Options:     pulumi.StringMap{"file_path": pulumi.String("stdout")},
+	}, onVault...); err != nil {
+		return nil, fmt.Errorf("vault stdout audit: %w", err)
+	}
+	if c := a.CIAuth; c != nil {
+		if err := newCIAuth(ctx, child, *c, onVault); err != nil {
+			return nil, err
+		}
 	}
 	auth, err := vault.NewAuthBackend(ctx, child("kubernetes-auth"), &vault.AuthBackendArgs{
 		Type: pulumi.String("kubernetes"), Path: pulumi.String(AuthPath),
@@ -319,5 +458,53 @@ func stringsAny(s []string) []any {
 	for i, v := range s {
 		out[i] = v
 	}
+	return out
+}
+
+// newCIAuth creates the JWT auth method CI logs in with, the deployer policy and the role that grants it.
+func newCIAuth(ctx *pulumi.Context, child func(string) string, c CIAuth, onVault []pulumi.ResourceOption) error {
+	pol, err := vault.NewPolicy(ctx, child("deployer-policy"), &vault.PolicyArgs{
+		Name: pulumi.String(DeployerRole), Policy: pulumi.String(DeployerPolicy()),
+	}, onVault...)
+	if err != nil {
+		return fmt.Errorf("vault deployer policy: %w", err)
+	}
+	backend, err := vaultjwt.NewAuthBackend(ctx, child("ci-jwt-auth"), &vaultjwt.AuthBackendArgs{
+		Path:             pulumi.String(CIAuthPath),
+		Type:             pulumi.String("jwt"),
+		OidcDiscoveryUrl: pulumi.String(c.OIDCDiscoveryURL),
+		BoundIssuer:      pulumi.String(c.OIDCDiscoveryURL),
+		Description:      pulumi.String("CI runs (OIDC) that configure Vault"),
+	}, onVault...)
+	if err != nil {
+		return fmt.Errorf("vault ci jwt auth: %w", err)
+	}
+	claims := pulumi.Map{}
+	for _, k := range sortedKeys(c.BoundClaims) {
+		claims[k] = pulumi.String(c.BoundClaims[k])
+	}
+	if _, err := vaultjwt.NewAuthBackendRole(ctx, child("ci-deployer-role"), &vaultjwt.AuthBackendRoleArgs{
+		Backend:        backend.Path,
+		RoleName:       pulumi.String(DeployerRole),
+		RoleType:       pulumi.String("jwt"),
+		UserClaim:      pulumi.String("sub"),
+		BoundAudiences: pulumi.StringArray{pulumi.String(c.BoundAudience)},
+		BoundClaims:    claims,
+		TokenPolicies:  pulumi.StringArray{pol.Name},
+		// One run's token: not periodic, not renewable past its TTL, no refresh between runs.
+		TokenTtl:    pulumi.Int(c.TokenTTLSeconds),
+		TokenMaxTtl: pulumi.Int(c.TokenTTLSeconds),
+	}, onVault...); err != nil {
+		return fmt.Errorf("vault ci deployer role: %w", err)
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }

@@ -55,8 +55,9 @@ func TestAuthKVAuditAndTeamRoles(t *testing.T) {
 	require.False(t, hasJWT, "no long-lived reviewer token")
 	kv := g.Only(t, "vault:index/mount:Mount")
 	require.Equal(t, "2", kv.Inputs["options"].ObjectValue()["version"].StringValue())
-	audit := g.Only(t, "vault:index/audit:Audit")
-	require.Equal(t, "file", audit.Inputs["type"].StringValue())
+	audits := g.OfType("vault:index/audit:Audit")
+	require.Len(t, audits, 2)
+	require.Equal(t, "file", g.ByName(t, "dev-vaultconfig-audit-file").Inputs["type"].StringValue())
 
 	role := g.ByName(t, "dev-vaultconfig-role-payments")
 	require.Equal(t, []any{"api"}, role.Inputs["boundServiceAccountNames"].Mappable())
@@ -98,9 +99,82 @@ func TestClusterSecretStorePerTeamLimitedToItsNamespaces(t *testing.T) {
 func TestWildcardsAndMissingInputsRejected(t *testing.T) {
 	a := Args{Teams: map[string]Team{"Payments": {Namespaces: []string{"*"}, ServiceAccounts: []string{"api"}, TokenTTLSeconds: 100, TokenMaxTTLSeconds: 10}}}
 	g, err := run(t, a)
-	for _, want := range []string{"address is required", "token is required", "vaultServiceAddress and caCertPem are required",
+	for _, want := range []string{"address is required", "exactly one login is required", "vaultServiceAddress and caCertPem are required",
 		"teams.Payments: team names must be DNS labels", `teams.Payments: "*" must be an exact name`, "teams.Payments: need 0 < tokenTtlSeconds (100) <= tokenMaxTtlSeconds (10)"} {
 		require.ErrorContains(t, err, want)
 	}
 	require.Empty(t, g.OfType("pulumi:providers:vault"), "nothing is created on bad input")
+}
+
+// Vault blocks every request when all audit devices fail; a device writing to stdout beside the file device keeps
+// Vault answering when the audit volume is full (the kubelet rotates container logs).
+func TestAuditCannotBlockVaultWhenTheVolumeFills(t *testing.T) {
+	g, err := run(t, baseArgs())
+	require.NoError(t, err)
+	stdout := g.ByName(t, "dev-vaultconfig-audit-stdout")
+	require.Equal(t, "file", stdout.Inputs["type"].StringValue())
+	require.Equal(t, StdoutAuditPath, stdout.Inputs["path"].StringValue())
+	require.Equal(t, "stdout", stdout.Inputs["options"].ObjectValue()["file_path"].StringValue())
+}
+
+// The second stage logs in from CI with the run's OIDC token through a JWT role whose token lasts one run, is not
+// periodic and carries a policy covering everything the provider does here.
+func TestCILoginThroughJWTRoleWithDeployerPolicy(t *testing.T) {
+	a := baseArgs()
+	a.Token = nil
+	a.CILogin = &JWTLogin{JWT: pulumi.ToSecret(pulumi.String("eyJ.stand-in")).(pulumi.StringOutput)}
+	a.CIAuth = &CIAuth{BoundAudience: "vault-prod", BoundClaims: map[string]string{"repository": "acme/platform", "environment": "prod"}}
+	g, err := run(t, a)
+	require.NoError(t, err)
+
+	p := g.Only(t, "pulumi:providers:vault")
+	tok := p.Inputs["token"]
+	require.True(t, tok.IsSecret())
+	require.Equal(t, "", tok.SecretValue().Element.StringValue(), "no long-lived token")
+	login := p.Inputs["authLoginJwt"]
+	require.True(t, login.ContainsSecrets(), "the OIDC token stays secret")
+
+	backend := g.Only(t, "vault:jwt/authBackend:AuthBackend")
+	require.Equal(t, CIAuthPath, backend.Inputs["path"].StringValue())
+	require.Equal(t, GitHubActionsIssuer, backend.Inputs["boundIssuer"].StringValue())
+	role := g.Only(t, "vault:jwt/authBackendRole:AuthBackendRole")
+	require.Equal(t, DeployerRole, role.Inputs["roleName"].StringValue())
+	require.Equal(t, []any{"vault-prod"}, role.Inputs["boundAudiences"].Mappable())
+	require.Equal(t, map[string]any{"repository": "acme/platform", "environment": "prod"}, role.Inputs["boundClaims"].Mappable())
+	require.EqualValues(t, 3600, role.Inputs["tokenTtl"].NumberValue())
+	require.EqualValues(t, 3600, role.Inputs["tokenMaxTtl"].NumberValue())
+	_, periodic := role.Inputs["tokenPeriod"]
+	require.False(t, periodic, "a periodic token renews without limit")
+	require.Equal(t, DeployerPolicy(), g.ByName(t, "dev-vaultconfig-deployer-policy").Inputs["policy"].StringValue())
+}
+
+// DeployerPolicy grants what the vault provider needs for every resource this component creates: its child
+// token, and sudo on the audit and auth paths.
+func TestDeployerPolicyCoversTheProvider(t *testing.T) {
+	pol := DeployerPolicy()
+	for path, caps := range map[string]string{
+		"auth/token/create":              `["create", "update"]`,
+		"sys/audit/*":                    `["create", "read", "update", "delete", "sudo"]`,
+		"sys/auth/*":                     `["create", "read", "update", "delete", "sudo"]`,
+		"sys/mounts/*":                   `["create", "read", "update", "delete"]`,
+		"sys/policies/acl/*":             `["create", "read", "update", "delete"]`,
+		"auth/kubernetes/config":         `["create", "read", "update"]`,
+		"auth/kubernetes/role/*":         `["create", "read", "update", "delete", "list"]`,
+		"auth/" + CIAuthPath + "/config": `["create", "read", "update"]`,
+	} {
+		require.Contains(t, pol, "path \""+path+"\" {\n  capabilities = "+caps, path)
+	}
+	require.NotContains(t, pol, `path "*"`)
+	require.NotContains(t, pol, `path "sys/*"`)
+}
+
+func TestCIAuthValidated(t *testing.T) {
+	a := baseArgs()
+	a.CILogin = &JWTLogin{}
+	a.CIAuth = &CIAuth{TokenTTLSeconds: 86400}
+	_, err := run(t, a)
+	for _, want := range []string{"exactly one login is required", "ciLogin.jwt is required", "ciAuth.boundAudience is required",
+		"ciAuth.boundClaims.repository is required", "ciAuth.tokenTtlSeconds must be within [60, 7200] (got 86400)"} {
+		require.ErrorContains(t, err, want)
+	}
 }
