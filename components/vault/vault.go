@@ -33,7 +33,8 @@ const (
 	Release = "vault"
 	// ServiceAccount is the server's service account the unseal role trusts.
 	ServiceAccount = "vault"
-	// ImageTag pins Vault (the catalogue chart's default, stated explicitly so policies and reviewers see it).
+	// ImageTag pins Vault, stated explicitly so policies and reviewers see it. The catalogue chart (0.34.1)
+	// defaults to Vault 2.0.4 and is tested with 1.19-1.21 and 2.0; moving to Vault 2.x is its own upgrade.
 	ImageTag = "1.20.1"
 	// TLSSecretName holds the server certificate, key and CA, mounted at TLSMountPath.
 	TLSSecretName = "vault-tls"
@@ -320,7 +321,7 @@ func NewVault(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 	return comp, nil
 }
 
-// Values are the vault chart values (keys verified in internal/charts/knownkeys). config and roleArn may
+// Values are the vault chart values (keys checked against the pinned chart archive). config and roleArn may
 // be outputs.
 func Values(a *Args, config, roleArn pulumi.StringInput) map[string]any {
 	res := func(cpu, mem, lcpu, lmem string) map[string]any {
