@@ -58,9 +58,6 @@ func (p *Provider) Construct(ctx context.Context, req *pulumirpc.ConstructReques
 		build = buildEksCluster
 	case "eks:index:ManagedNodeGroup":
 		build = buildManagedNodeGroup
-	case "kubernetes:helm.sh/v4:Chart", "kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml/v2:ConfigGroup",
-		"kubernetes:kustomize/v2:Directory":
-		build = buildUnrenderedManifests
 	default:
 		return nil, fmt.Errorf("stand-in provider: component %q is not implemented offline; add it to sandbox/standin/construct.go", req.GetType())
 	}
@@ -431,10 +428,6 @@ func (c *constructor) clusterNameInput() (resource.PropertyValue, error) {
 // without children: rendering needs the chart repository, which a sandbox has
 // no network to reach. The preview therefore shows the component, not the
 // objects the chart would create.
-func buildUnrenderedManifests(c *constructor) (resource.PropertyMap, error) {
-	return resource.PropertyMap{"resources": resource.NewArrayProperty(nil)}, nil
-}
-
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

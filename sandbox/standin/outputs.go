@@ -59,10 +59,6 @@ var autonamed = map[string]string{
 // keeping an existing one so names never change between runs. Explicit
 // name prefixes are honoured.
 func autoname(typ, name string, olds, news resource.PropertyMap) {
-	if strings.HasPrefix(typ, "kubernetes:") {
-		autonameKubernetes(typ, name, olds, news)
-		return
-	}
 	key, ok := autonamed[typ]
 	if !ok {
 		return
@@ -84,31 +80,6 @@ func autoname(typ, name string, olds, news resource.PropertyMap) {
 		prefix = strings.ToLower(prefix)
 	}
 	news[pk] = resource.NewStringProperty(prefix + suffix)
-}
-
-// autonameKubernetes sets metadata.name as the Kubernetes provider does for
-// objects created without one (cluster-scoped or namespaced alike).
-func autonameKubernetes(typ, name string, olds, news resource.PropertyMap) {
-	if strings.Contains(typ, "helm.sh") || !strings.Contains(typ, "/") {
-		return
-	}
-	meta := resource.PropertyMap{}
-	if m, ok := news["metadata"]; ok {
-		m = unwrap(m)
-		if !m.IsObject() {
-			return
-		}
-		meta = m.ObjectValue().Copy()
-	}
-	if _, ok := meta["name"]; ok {
-		return
-	}
-	if old, ok := get(olds, "metadata.name"); ok {
-		meta["name"] = old
-	} else {
-		meta["name"] = resource.NewStringProperty(name + "-" + hash(typ, name)[:8])
-	}
-	news["metadata"] = resource.NewObjectProperty(meta)
 }
 
 // deterministicID derives the resource id from its URN (and, where AWS uses
@@ -134,16 +105,6 @@ func deterministicID(typ string, urn resource.URN, in resource.PropertyMap) stri
 		c, _ := getString(in, "clusterName")
 		n, _ := getString(in, "addonName")
 		return c + ":" + n
-	}
-	if strings.HasPrefix(typ, "kubernetes:") {
-		ns, _ := getString(in, "metadata.namespace")
-		n, _ := getString(in, "metadata.name")
-		if n != "" {
-			if ns != "" {
-				return ns + "/" + n
-			}
-			return n
-		}
 	}
 	return urn.Name() + "-" + h[:8]
 }
@@ -359,19 +320,6 @@ func (p *Provider) computed(typ string, urn resource.URN, id string, in resource
 		c["readyForRenewal"] = resource.NewBoolProperty(false)
 	case "tls:index/certRequest:CertRequest":
 		c["certRequestPem"] = s(fakePEM("CERTIFICATE REQUEST", h))
-	}
-	if strings.HasPrefix(typ, "kubernetes:") {
-		c["status"] = resource.NewObjectProperty(resource.PropertyMap{})
-	}
-	if typ == "kubernetes:helm.sh/v3:Release" {
-		relName, _ := getString(in, "name")
-		ns, _ := getString(in, "namespace")
-		chart, _ := getString(in, "chart")
-		version, _ := getString(in, "version")
-		c["status"] = resource.NewObjectProperty(resource.PropertyMap{
-			"name": s(relName), "namespace": s(ns), "chart": s(chart), "version": s(version),
-			"revision": resource.NewNumberProperty(1), "status": s("deployed"),
-		})
 	}
 	return c
 }

@@ -54,12 +54,11 @@ const DefaultRegion = "us-east-1"
 // PackageVersions are the plugin versions the stand-in reports for each package:
 // the versions the program's SDKs pin, so state files look like a real run's.
 var PackageVersions = map[string]string{
-	"aws":        "6.83.4",
-	"eks":        "2.8.1",
-	"kubernetes": "4.32.0",
-	"vault":      "6.1.0",
-	"random":     "4.18.0",
-	"tls":        "5.0.0",
+	"aws":    "6.83.4",
+	"eks":    "2.8.1",
+	"vault":  "6.1.0",
+	"random": "4.18.0",
+	"tls":    "5.0.0",
 }
 
 // Provider is one stand-in provider instance. The engine starts one process per

@@ -318,28 +318,8 @@ func TestTLSOutputsTheProgramChainsTogether(t *testing.T) {
 	}
 }
 
-func TestKubernetesNamesAndLabelsFollowTheAPIServerRules(t *testing.T) {
-	got := Validate("kubernetes:core/v1:Namespace", resource.NewPropertyMapFromMap(map[string]any{
-		"metadata": map[string]any{
-			"name":   "Observability",
-			"labels": map[string]any{"pod-security.kubernetes.io/enforce": "restricted", "team": "ml platform", "-bad": "x"},
-		},
-	}))
-	var lines []string
-	for _, f := range got {
-		lines = append(lines, f.String())
-	}
-	joined := strings.Join(lines, "\n")
-	assert.Len(t, got, 3, joined)
-	assert.Contains(t, joined, `metadata.name: "Observability" is not a valid Kubernetes name`)
-	assert.Contains(t, joined, `metadata.labels.team: "ml platform" is not a valid label value`)
-	assert.Contains(t, joined, `metadata.labels.-bad: is not a valid label key`)
-
-	ok := Validate("kubernetes:apps/v1:Deployment", resource.NewPropertyMapFromMap(map[string]any{
-		"metadata": map[string]any{"name": "otel-collector", "namespace": "observability", "labels": map[string]any{"app.kubernetes.io/name": "otel"}},
-	}))
-	assert.Empty(t, ok)
-
+// Node group labels become Kubernetes node labels: EKS rejects keys and values the API server would.
+func TestNodeGroupLabelsFollowTheAPIServerRules(t *testing.T) {
 	ng := goodNodeGroup()
 	ng["labels"] = map[string]any{"platform.io/gpu-model": "L4", "nvidia.com/gpu.present": "true", "bad key": "x"}
 	assert.Len(t, Validate("aws:eks/nodeGroup:NodeGroup", resource.NewPropertyMapFromMap(ng)), 1)

@@ -112,9 +112,6 @@ func Validate(typ string, in resource.PropertyMap) []Failure {
 	if strings.HasPrefix(typ, "aws:") {
 		v.walk("", resource.NewObjectProperty(in))
 	}
-	if strings.HasPrefix(typ, "kubernetes:") && strings.Contains(typ, "/") && !strings.Contains(typ, "helm.sh") {
-		v.kubernetesObject()
-	}
 	switch typ {
 	case "aws:ec2/vpc:Vpc":
 		if _, ok := in["ipv4IpamPoolId"]; !ok {
@@ -424,21 +421,6 @@ func joinNumbers(ns []float64) string {
 		parts[i] = fmt.Sprint(n)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// kubernetesObject checks metadata the API server would reject.
-func (v *validator) kubernetesObject() {
-	if name, ok := getString(v.in, "metadata.name"); ok {
-		if len(name) > 253 || !dnsSubdomain.MatchString(name) {
-			v.fail("metadata.name", fmt.Sprintf("%q is not a valid Kubernetes name (lowercase RFC 1123 subdomain, at most 253 characters)", name))
-		}
-	}
-	if ns, ok := getString(v.in, "metadata.namespace"); ok {
-		if len(ns) > 63 || !dnsLabel.MatchString(ns) {
-			v.fail("metadata.namespace", fmt.Sprintf("%q is not a valid namespace (lowercase RFC 1123 label, at most 63 characters)", ns))
-		}
-	}
-	v.labels("metadata.labels")
 }
 
 // labels checks Kubernetes label keys ([prefix/]name) and values.
