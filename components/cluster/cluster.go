@@ -2,7 +2,10 @@
 // for admin and read-only principals, secrets envelope encryption with a customer-managed KMS key, control-
 // plane logs to a KMS-encrypted log group with bounded retention, a private API endpoint (the public one off
 // or CIDR-restricted), an IAM OIDC provider for IRSA, EKS managed add-ons at pinned versions (VPC CNI and EBS
-// CSI driver on their own IRSA roles, never the node role), and the system managed node group that runs them.
+// CSI driver on their own IRSA roles, never the node role), one node role (given to pulumi-eks as its instance
+// role, so it creates none), and the system managed node group that runs them. The cluster creator (the
+// deploy role) gets its admin access entry from EKS, never a second one from here, and every kubeconfig
+// authenticates with the stack's AWS profile (ClusterArgs.Profile), which resolves to the run's role.
 //
 // It does not create workload node pools (see components/gpupools) or in-cluster services.
 package cluster
@@ -51,9 +54,23 @@ type ClusterArgs struct {
 	// LogRetentionDays of the control-plane log group. Default: 365.
 	LogRetentionDays int
 	// AdminPrincipalArns get AmazonEKSClusterAdminPolicy; ReadOnlyPrincipalArns get AmazonEKSViewPolicy.
-	// At least one admin is required.
+	// At least one admin is required. Neither may name CreatorRoleArn.
 	AdminPrincipalArns    []string
 	ReadOnlyPrincipalArns []string
+	// CreatorRoleArn is the role the aws provider assumes when it creates the cluster (the deploy role).
+	// pulumi-eks v2.8.1 always sets bootstrapClusterCreatorAdminPermissions, so EKS gives it an admin access
+	// entry itself; the component creates none for it (EKS allows one entry per principal). Default: none
+	// (the ambient identity creates the cluster).
+	CreatorRoleArn string
+	// Profile is the AWS shared-config profile the kubeconfigs authenticate with: pulumi-eks's own (through
+	// providerCredentialOpts.profileName, which v2.8.1 turns into AWS_PROFILE in the exec environment) and
+	// KubeconfigJSON. The profile resolves to the run's role (the deploy role for `pulumi up`, a view-only
+	// role for previews), the same identity the aws provider uses, and its name is the same every run, so
+	// nothing stored changes when a read-only run follows a deploy. Default: none (the ambient identity).
+	Profile string
+	// Region is passed to `aws eks get-token` in KubeconfigJSON (--region), so the token is signed for the
+	// cluster's region whatever the caller's environment says. Default: none (the AWS CLI's own choice).
+	Region string
 	// AddonVersions pins managed add-on versions by name; a missing entry takes EKS's default for the
 	// cluster version at creation. Default: none.
 	AddonVersions map[string]string
@@ -121,8 +138,8 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	if args == nil {
 		return nil, fmt.Errorf("cluster %s: args are required", name)
 	}
-	if len(args.AdminPrincipalArns) == 0 {
-		return nil, fmt.Errorf("cluster %s: at least one admin principal is required: with API authentication nobody else can administer the cluster", name)
+	if err := validateArgs(args); err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
 	c := &Cluster{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
@@ -158,6 +175,14 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		return nil, err
 	}
 
+	// The program's node role is the cluster's one instance role: pulumi-eks then creates no role of its own
+	// (its default one carries the CNI policy, which belongs on the vpc-cni add-on's IRSA role) and gives
+	// this one the EC2_LINUX access entry nodes join with.
+	nodeRole, err := nodeRole(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+
 	entries := map[string]eks.AccessEntryArgs{}
 	for i, arn := range args.AdminPrincipalArns {
 		entries[fmt.Sprintf("admin-%s", principalKey(arn, i))] = accessEntry(arn, "AmazonEKSClusterAdminPolicy")
@@ -176,9 +201,13 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		SkipDefaultNodeGroup: pulumi.BoolRef(true),
 		// EKS installs its default VPC CNI; the managed vpc-cni add-on below takes it over. pulumi-eks's own
 		// CNI deployment would fight the managed add-on.
-		UseDefaultVpcCni:                &useDefaultCni,
-		AuthenticationMode:              &auth,
-		AccessEntries:                   entries,
+		UseDefaultVpcCni:   &useDefaultCni,
+		AuthenticationMode: &auth,
+		AccessEntries:      entries,
+		InstanceRole:       nodeRole,
+		// The kubeconfig pulumi-eks's own Kubernetes provider uses (it creates the gp3 StorageClass) runs
+		// `aws eks get-token` with the stack's profile, the identity that holds an access entry.
+		ProviderCredentialOpts:          credentialOpts(args.Profile),
 		CreateOidcProvider:              pulumi.Bool(false),
 		EncryptionConfigKeyArn:          key.Arn,
 		EnabledClusterLogTypes:          pulumi.ToStringArray(args.LogTypes),
@@ -210,11 +239,6 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		return nil, err
 	}
 	issuer := issuerURL.ApplyT(func(u string) string { return strings.TrimPrefix(u, "https://") }).(pulumi.StringOutput)
-
-	nodeRole, err := nodeRole(ctx, name, args, parent)
-	if err != nil {
-		return nil, err
-	}
 
 	addons := args.Addons
 	if len(addons) == 0 {
@@ -262,7 +286,11 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 
 	c.ControlPlane = cp
 	c.Name = pulumi.String(args.Name).ToStringOutput()
-	c.KubeconfigJSON = pulumi.ToSecret(cp.KubeconfigJson).(pulumi.StringOutput)
+	// pulumi-eks exports the kubeconfig without the profile (v2.8.1 cluster.ts, kubeconfigWithoutProfile);
+	// the program's Kubernetes provider and people using the output need it, and the region.
+	c.KubeconfigJSON = pulumi.ToSecret(cp.KubeconfigJson.ApplyT(func(kc string) (string, error) {
+		return withIdentity(kc, args.Profile, args.Region)
+	})).(pulumi.StringOutput)
 	c.OidcProviderArn = oidc.Arn
 	c.OidcIssuer = issuer
 	c.NodeSecurityGroupID = described.VpcConfig().ClusterSecurityGroupId()
@@ -282,6 +310,99 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		return nil, err
 	}
 	return c, nil
+}
+
+// validateArgs rejects what EKS would refuse only halfway through a real `pulumi up`, every problem at once.
+func validateArgs(args *ClusterArgs) error {
+	var problems []string
+	if len(args.AdminPrincipalArns) == 0 {
+		problems = append(problems, "at least one admin principal is required: with API authentication nobody else can administer the cluster")
+	}
+	if args.CreatorRoleArn != "" {
+		for _, l := range []struct {
+			field string
+			arns  []string
+		}{{"AdminPrincipalArns", args.AdminPrincipalArns}, {"ReadOnlyPrincipalArns", args.ReadOnlyPrincipalArns}} {
+			for _, arn := range l.arns {
+				if arn == args.CreatorRoleArn {
+					problems = append(problems, fmt.Sprintf("%s: %s is the cluster creator, which EKS already gives an admin access entry (one per principal); remove it", l.field, arn))
+				}
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, arn := range append(append([]string{}, args.AdminPrincipalArns...), args.ReadOnlyPrincipalArns...) {
+		if seen[arn] {
+			problems = append(problems, fmt.Sprintf("%s is listed twice: EKS allows one access entry per principal", arn))
+		}
+		seen[arn] = true
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// credentialOpts names the profile pulumi-eks's kubeconfig authenticates with; nil keeps the ambient identity.
+// A role ARN is deliberately not used: it would be stored in the component's inputs and in the kubeconfig,
+// so every run as another role would show as a change.
+func credentialOpts(profile string) eks.KubeconfigOptionsPtrInput {
+	if profile == "" {
+		return nil
+	}
+	return &eks.KubeconfigOptionsArgs{ProfileName: pulumi.String(profile)}
+}
+
+// withIdentity adds AWS_PROFILE=profile to the exec environment and --region to the `aws eks get-token`
+// arguments of every user in kubeconfig (the JSON pulumi-eks emits). Empty values add nothing.
+func withIdentity(kubeconfig, profile, region string) (string, error) {
+	if profile == "" && region == "" {
+		return kubeconfig, nil
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(kubeconfig), &doc); err != nil {
+		return "", fmt.Errorf("kubeconfig from pulumi-eks is not JSON: %w", err)
+	}
+	users, _ := doc["users"].([]any)
+	for _, u := range users {
+		user, _ := u.(map[string]any)
+		spec, _ := user["user"].(map[string]any)
+		exec, _ := spec["exec"].(map[string]any)
+		if exec == nil {
+			continue
+		}
+		if region != "" {
+			args, _ := exec["args"].([]any)
+			if !containsArg(args, "--region") {
+				exec["args"] = append(args, "--region", region)
+			}
+		}
+		if profile != "" {
+			var env []any
+			if old, ok := exec["env"].([]any); ok {
+				for _, e := range old {
+					if m, _ := e.(map[string]any); m == nil || m["name"] != "AWS_PROFILE" {
+						env = append(env, e)
+					}
+				}
+			}
+			exec["env"] = append(env, map[string]any{"name": "AWS_PROFILE", "value": profile})
+		}
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
+}
+
+func containsArg(args []any, flag string) bool {
+	for _, a := range args {
+		if a == flag {
+			return true
+		}
+	}
+	return false
 }
 
 func accessEntry(principal, policy string) eks.AccessEntryArgs {

@@ -141,3 +141,64 @@ func isPresent(m map[resourceKey]resourceValue, k resourceKey) bool {
 	v, ok := m[k]
 	return ok && !v.IsNull()
 }
+
+func TestTheNodeRoleIsPulumiEksInstanceRoleSoItCreatesNoOther(t *testing.T) {
+	g, err := run(t, args())
+	require.NoError(t, err)
+	cp := g.Only(t, "eks:index:Cluster")
+	require.True(t, isPresent(cp.Inputs, "instanceRole"), "without instanceRole pulumi-eks v2.8.1 creates its own node role, with the CNI policy on it")
+	node := g.Named(t, "aws:iam/role:Role", "c-node")
+	assert.Equal(t, node.URN, string(cp.Inputs["instanceRole"].ResourceReferenceValue().URN))
+}
+
+func TestTheCreatorGetsNoSecondAccessEntry(t *testing.T) {
+	a := args()
+	a.CreatorRoleArn = "arn:aws:iam::123456789012:role/deployer"
+	a.AdminPrincipalArns = append(a.AdminPrincipalArns, a.CreatorRoleArn)
+	g, err := run(t, a)
+	require.ErrorContains(t, err, "AdminPrincipalArns: arn:aws:iam::123456789012:role/deployer is the cluster creator, which EKS already gives an admin access entry (one per principal); remove it")
+	assert.Empty(t, g.OfType(Type))
+}
+
+func TestTheKubeconfigsAuthenticateWithTheStacksProfile(t *testing.T) {
+	g, err := run(t, args())
+	require.NoError(t, err)
+	assert.False(t, isPresent(g.Only(t, "eks:index:Cluster").Inputs, "providerCredentialOpts"), "no profile: the ambient identity")
+
+	a := args()
+	a.Profile = "platform-staging"
+	g, err = run(t, a)
+	require.NoError(t, err)
+	opts := g.Only(t, "eks:index:Cluster").Inputs["providerCredentialOpts"].ObjectValue()
+	assert.Equal(t, "platform-staging", opts["profileName"].StringValue())
+	assert.False(t, isPresent(opts, "roleArn"), "a role ARN in the inputs would differ between a deploy and a read-only run")
+}
+
+func TestWithIdentityAddsTheProfileAndRegionToTheExecCredential(t *testing.T) {
+	// The shape pulumi-eks v2.8.1 exports (nodejs/eks/cluster.ts, generateKubeconfig without the profile).
+	in := `{"apiVersion":"v1","users":[{"name":"aws","user":{"exec":{"apiVersion":"client.authentication.k8s.io/v1beta1","command":"aws",` +
+		`"args":["eks","get-token","--cluster-name","platform-staging","--output","json"],` +
+		`"env":[{"name":"KUBERNETES_EXEC_INFO","value":"{}"},{"name":"AWS_PROFILE","value":"stale"}]}}}]}`
+	out, err := withIdentity(in, "platform-staging", "us-west-2")
+	require.NoError(t, err)
+	var doc struct {
+		Users []struct {
+			User struct {
+				Exec struct {
+					Args []string
+					Env  []struct{ Name, Value string }
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	exec := doc.Users[0].User.Exec
+	assert.Equal(t, []string{"eks", "get-token", "--cluster-name", "platform-staging", "--output", "json", "--region", "us-west-2"}, exec.Args)
+	assert.Equal(t, []struct{ Name, Value string }{{"KUBERNETES_EXEC_INFO", "{}"}, {"AWS_PROFILE", "platform-staging"}}, exec.Env)
+
+	same, err := withIdentity(in, "", "")
+	require.NoError(t, err)
+	assert.Equal(t, in, same)
+	_, err = withIdentity("not json", "p", "")
+	require.ErrorContains(t, err, "kubeconfig from pulumi-eks is not JSON")
+}

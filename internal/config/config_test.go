@@ -261,15 +261,12 @@ func TestHasNvidiaGPU(t *testing.T) {
 	}
 }
 
-func TestTheRunRoleIsChosenPerRunFromTheStacksRoles(t *testing.T) {
-	a := AWS{AssumeRoleArn: "arn:aws:iam::123456789012:role/platform-deployer", ReadOnlyRoleArn: "arn:aws:iam::123456789012:role/platform-readonly"}
-	for sel, want := range map[string]string{"": a.AssumeRoleArn, RunRoleDeploy: a.AssumeRoleArn, RunRoleReadOnly: a.ReadOnlyRoleArn} {
-		got, err := a.RunRoleArn(sel)
-		require.NoError(t, err, sel)
-		assert.Equal(t, want, got, sel)
-	}
-	_, err := a.RunRoleArn("admin")
-	require.EqualError(t, err, `PLATFORM_AWS_ROLE="admin": use deploy (default) or readOnly`)
-	_, err = AWS{}.RunRoleArn(RunRoleReadOnly)
-	require.EqualError(t, err, "PLATFORM_AWS_ROLE=readOnly: the stack sets no platform:aws.readOnlyRoleArn to assume")
+func TestTheProfileDefaultsPerEnvironmentAndMustBeAProfileName(t *testing.T) {
+	c := &Config{Environment: Staging}
+	ApplyDefaults(c)
+	assert.Equal(t, "platform-staging", c.AWS.Profile)
+	var ps problems
+	validateAWS(&ps, AWS{Region: "us-west-2", AllowedAccountIDs: []string{"123456789012"}, Profile: "prod admin]"})
+	require.Len(t, ps, 1)
+	assert.Contains(t, ps[0].String(), `aws.profile: "prod admin]" is not a usable AWS profile name`)
 }

@@ -9,6 +9,10 @@ func ApplyDefaults(c *Config) {
 	dev := c.Environment == Dev
 	req := RequirementsFor(c.Environment)
 
+	if c.AWS.Profile == "" {
+		c.AWS.Profile = fmt.Sprintf("platform-%s", c.Environment)
+	}
+
 	n := &c.Network
 	if n.AZCount == 0 {
 		n.AZCount = req.MinAZs

@@ -44,13 +44,20 @@ type Config struct {
 type AWS struct {
 	// Region all resources are created in. Required.
 	Region string `json:"region"`
-	// AssumeRoleArn is the deploy role: the aws provider assumes it for `pulumi up` (the default run role, see
-	// RunRoleEnv), so it creates the EKS cluster and EKS itself gives it an admin access entry (pulumi-eks
-	// v2.8.1 always sets bootstrapClusterCreatorAdminPermissions). It must therefore not be listed in
-	// cluster.adminPrincipalArns. Default: none (ambient credentials, which then create the cluster).
+	// Profile is the AWS shared-config profile every run of the stack authenticates with: the aws provider's
+	// `profile` and the kubeconfig's AWS_PROFILE. The profile, not the stack file, says which role a run
+	// assumes (CI's .github/actions/aws-profile writes it per run: AssumeRoleArn for `pulumi up`,
+	// ReadOnlyRoleArn for previews and drift checks), so the inputs Pulumi stores for the providers are the
+	// same for every run and a read-only refresh or preview shows no provider diff. Default:
+	// platform-<environment>.
+	Profile string `json:"profile,omitempty"`
+	// AssumeRoleArn is the deploy role: the role Profile resolves to for `pulumi up`. It creates the EKS
+	// cluster, so EKS itself gives it an admin access entry (pulumi-eks v2.8.1 always sets
+	// bootstrapClusterCreatorAdminPermissions); it must therefore not be listed in
+	// cluster.adminPrincipalArns. Default: none (then the cluster creator is not known to the program).
 	AssumeRoleArn string `json:"assumeRoleArn,omitempty"`
-	// ReadOnlyRoleArn is the role previews and drift checks assume (PLATFORM_AWS_ROLE=readOnly); the cluster
-	// gives it a view access entry so the Kubernetes provider can read during a preview. Default: none.
+	// ReadOnlyRoleArn is the role Profile resolves to for previews and drift checks; the cluster gives it a
+	// view access entry so the Kubernetes provider can read during a preview. Default: none.
 	ReadOnlyRoleArn string `json:"readOnlyRoleArn,omitempty"`
 	// AllowedAccountIDs guards against deploying into the wrong account. Required (at least one).
 	AllowedAccountIDs []string `json:"allowedAccountIds"`

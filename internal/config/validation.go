@@ -53,6 +53,7 @@ var (
 	accountRe      = regexp.MustCompile(`^[0-9]{12}$`)
 	principalArnRe = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+$`)
 	roleArnRe      = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
+	profileRe      = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 	clusterNameRe  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,99}$`)
 	poolNameRe     = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$`)
 	addonVersionRe = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$`)
@@ -115,6 +116,9 @@ func validateAWS(ps *problems, a AWS) {
 		if !accountRe.MatchString(id) {
 			ps.add(fmt.Sprintf("aws.allowedAccountIds[%d]", i), "%q is not a 12-digit AWS account id", id)
 		}
+	}
+	if a.Profile != "" && !profileRe.MatchString(a.Profile) {
+		ps.add("aws.profile", "%q is not a usable AWS profile name: use letters, digits and . _ - (it becomes AWS_PROFILE and a [profile <name>] section)", a.Profile)
 	}
 	roles := []struct{ path, arn string }{{"aws.assumeRoleArn", a.AssumeRoleArn}, {"aws.readOnlyRoleArn", a.ReadOnlyRoleArn}}
 	for _, r := range roles {

@@ -94,7 +94,10 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 		LogTypes:              c.LogTypes,
 		LogRetentionDays:      c.LogRetentionDays,
 		AdminPrincipalArns:    c.AdminPrincipalArns,
-		ReadOnlyPrincipalArns: c.ReadOnlyPrincipalArns,
+		ReadOnlyPrincipalArns: readOnlyPrincipals(cfg),
+		CreatorRoleArn:        cfg.AWS.AssumeRoleArn,
+		Profile:               cfg.AWS.Profile,
+		Region:                cfg.AWS.Region,
 		AddonVersions:         c.Addons,
 		Addons:                config.ManagedAddons,
 		KMSDeletionWindowDays: c.KMSDeletionWindowDays,
@@ -145,22 +148,34 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 	return &Platform{Config: cfg, Tags: t, Provider: provider, Network: net, Cluster: cl, GPUPools: gpu}, nil
 }
 
-// newAWSProvider is the one aws provider of the stack: pinned region, optional assumed role, and the
-// environment's default tags on every taggable resource. Default providers are disabled in Pulumi.yaml, so
-// a resource that forgets this provider fails instead of silently using ambient credentials.
+// newAWSProvider is the one aws provider of the stack: pinned region, the stack's AWS profile, the allowed
+// accounts, and the environment's default tags on every taggable resource. Default providers are disabled in
+// Pulumi.yaml, so a resource that forgets this provider fails instead of silently using ambient credentials.
+//
+// The run's role is not an input here: the profile resolves to it (the deploy role for `pulumi up`, the
+// read-only role for previews and drift checks; see docs/pipeline.md). Provider inputs are stored in state
+// and a refresh configures the provider from state, so a role ARN here would make every read-only run
+// differ from the last deploy, and a read-only refresh would try to assume the deploy role.
 func newAWSProvider(ctx *pulumi.Context, cfg *config.Config, t tags.Set) (*aws.Provider, error) {
 	args := &aws.ProviderArgs{
 		Region:      pulumi.String(cfg.AWS.Region),
 		DefaultTags: aws.ProviderDefaultTagsArgs{Tags: t.Default()},
 	}
-	if cfg.AWS.AssumeRoleArn != "" {
-		args.AssumeRole = aws.ProviderAssumeRoleArgs{
-			RoleArn:     pulumi.String(cfg.AWS.AssumeRoleArn),
-			SessionName: pulumi.Sprintf("platform-%s", cfg.Environment),
-		}
+	if cfg.AWS.Profile != "" {
+		args.Profile = pulumi.String(cfg.AWS.Profile)
 	}
 	if len(cfg.AWS.AllowedAccountIDs) > 0 {
 		args.AllowedAccountIds = pulumi.ToStringArray(cfg.AWS.AllowedAccountIDs)
 	}
 	return aws.NewProvider(ctx, fmt.Sprintf("aws-%s", cfg.Environment), args)
+}
+
+// readOnlyPrincipals are the stack's view-only principals plus the read-only role, which previews and drift
+// checks run as and whose Kubernetes reads need a view access entry.
+func readOnlyPrincipals(cfg *config.Config) []string {
+	out := append([]string(nil), cfg.Cluster.ReadOnlyPrincipalArns...)
+	if cfg.AWS.ReadOnlyRoleArn != "" {
+		out = append(out, cfg.AWS.ReadOnlyRoleArn)
+	}
+	return out
 }
