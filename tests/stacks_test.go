@@ -40,9 +40,9 @@ var expectations = map[string]expectation{
 
 func runStack(t *testing.T, env string, preview bool) (mockgraph.Graph, error) {
 	t.Helper()
-	cfg, err := StackConfig(filepath.Join(Root(), fmt.Sprintf("Pulumi.%s.yaml", env)))
+	st, err := LoadStack(filepath.Join(Root(), fmt.Sprintf("Pulumi.%s.yaml", env)))
 	require.NoError(t, err)
-	g, _, err := mockgraph.Run(t, program.Run, mockgraph.Options{Stack: env, Config: cfg, Preview: preview})
+	g, _, err := mockgraph.Run(t, program.Run, mockgraph.Options{Stack: env, Config: st.Config, SecretKeys: st.SecretKeys, Preview: preview})
 	return g, err
 }
 
@@ -251,18 +251,37 @@ func TestPulumiYamlDocumentsEveryConfigKey(t *testing.T) {
 	require.NotEmpty(t, cfg)
 	proj, err := loadProject()
 	require.NoError(t, err)
+	raw, err := os.ReadFile(filepath.Join(Root(), "Pulumi.yaml"))
+	require.NoError(t, err)
 	var missing []string
+	known := map[string]bool{}
 	for _, k := range config.Keys {
-		decl, ok := proj.Config[config.Namespace+":"+k.Name]
+		full := config.Namespace + ":" + k.Name
+		known[full] = true
+		decl, ok := proj.Config[full]
+		if k.Undeclared {
+			// Documented in the comment block: declaring it would make it required or give a secret a default.
+			assert.False(t, ok, "%s is declared in Pulumi.yaml although the loader says it is not", full)
+			assert.Contains(t, string(raw), "#   "+full, "%s: Pulumi.yaml's comment block must document it", full)
+			continue
+		}
 		if !ok || decl.Description == "" {
 			missing = append(missing, k.Name)
 			continue
 		}
 		// The CLI requires every declared key without a default, so required-ness must agree with the loader.
 		assert.Equal(t, k.Required, decl.Default == nil, "%s: required in the loader <=> no default in Pulumi.yaml", k.Name)
+		assert.False(t, k.Secret && !decl.Secret, "%s: a credential declared in Pulumi.yaml must be declared secret", k.Name)
 	}
 	sort.Strings(missing)
 	assert.Empty(t, missing, "Pulumi.yaml config: block must document these keys")
+	// The other way round: a key Pulumi.yaml declares reaches every stack's config (its default is merged in),
+	// so the loader must know it or every stack would be refused.
+	for full := range proj.Config {
+		if strings.HasPrefix(full, config.Namespace+":") {
+			assert.True(t, known[full], "Pulumi.yaml declares %s, which internal/config.Keys does not know", full)
+		}
+	}
 	dp, ok := proj.Config["pulumi:disable-default-providers"]
 	require.True(t, ok, "default providers must be disabled")
 	assert.Equal(t, []any{"*"}, dp.Value)

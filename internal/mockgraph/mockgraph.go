@@ -9,7 +9,6 @@ package mockgraph
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -277,6 +276,9 @@ type Options struct {
 	Stack string
 	// Config holds raw config values keyed by full key ("platform:network"); structured values are JSON.
 	Config map[string]string
+	// SecretKeys are the full keys of Config whose values are secrets (stored `secure:`), as the engine
+	// passes them in PULUMI_CONFIG_SECRET_KEYS. Default: none.
+	SecretKeys []string
 	// Preview runs as a first preview (unknown computed outputs).
 	Preview bool
 }
@@ -297,9 +299,11 @@ func Run(t testing.TB, fn pulumi.RunFunc, o Options) (Graph, *Recorder, error) {
 	}
 	// The SDK reads config from the environment; tests using Run must not run in parallel.
 	t.Setenv(pulumi.EnvConfig, string(raw))
-	if err := os.Unsetenv(pulumi.EnvConfigSecretKeys); err != nil {
-		t.Fatalf("mockgraph: %v", err)
+	secretKeys, err := json.Marshal(append([]string{}, o.SecretKeys...))
+	if err != nil {
+		t.Fatalf("mockgraph: secret keys: %v", err)
 	}
+	t.Setenv(pulumi.EnvConfigSecretKeys, string(secretKeys))
 	rec := New(o.Stack)
 	rec.Preview = o.Preview
 	runErr := pulumi.RunErr(fn, pulumi.WithMocks(Project, o.Stack, rec), func(info *pulumi.RunInfo) { info.DryRun = o.Preview })
