@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
@@ -118,7 +119,8 @@ type Cluster struct {
 	// OidcProviderArn and OidcIssuer (without https://) for IRSA trust policies.
 	OidcProviderArn pulumi.StringOutput `pulumi:"oidcProviderArn"`
 	OidcIssuer      pulumi.StringOutput `pulumi:"oidcIssuer"`
-	// NodeSecurityGroupID is the EKS cluster security group, the one managed nodes use.
+	// NodeSecurityGroupID is pulumi-eks's node security group, the only security group on every managed
+	// node (the system group's and, through gpupools, the GPU pools' launch templates name it).
 	NodeSecurityGroupID pulumi.StringOutput `pulumi:"nodeSecurityGroupId"`
 	// KmsKeyArn encrypts Kubernetes secrets and the control-plane logs.
 	KmsKeyArn pulumi.StringOutput `pulumi:"kmsKeyArn"`
@@ -257,6 +259,20 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		early = append(early, a)
 	}
 
+	// pulumi-eks v2.8.1 always creates a node security group with the rules nodes need (node to node,
+	// control plane to kubelet and webhooks, nodes to the API server: nodejs/eks/securitygroup.ts) and
+	// offers no switch to skip it. The nodes use it, alone, so it is not an unused group beside EKS's
+	// cluster security group; it also keeps one security group tagged kubernetes.io/cluster/<name> per
+	// node, which the Service load-balancer controller requires.
+	nodeSG := cp.NodeSecurityGroup.ApplyT(func(sg *ec2.SecurityGroup) pulumi.StringOutput {
+		if sg == nil {
+			// Only a monitor that cannot serve pulumi-eks's resource references (the unit tests' mocks)
+			// gets here; EC2 would refuse the empty ID in a real run.
+			return pulumi.String("").ToStringOutput()
+		}
+		return sg.ID().ToStringOutput()
+	}).(pulumi.StringOutput)
+
 	sys := args.SystemNodeGroup
 	group, err := nodegroup.New(ctx, name+"-system", nodegroup.Args{
 		ClusterName:   pulumi.String(args.Name),
@@ -266,10 +282,11 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		AMIType:       "AL2023_x86_64_STANDARD",
 		CapacityType:  "ON_DEMAND",
 		MinSize:       sys.MinSize, DesiredSize: sys.DesiredSize, MaxSize: sys.MaxSize,
-		DiskSizeGiB: sys.DiskSizeGiB,
-		Labels:      map[string]string{SystemNodeLabel: "system"},
-		Tags:        t,
-		DisplayName: args.Name + "-system",
+		DiskSizeGiB:      sys.DiskSizeGiB,
+		Labels:           map[string]string{SystemNodeLabel: "system"},
+		Tags:             t,
+		DisplayName:      args.Name + "-system",
+		SecurityGroupIDs: pulumi.StringArray{nodeSG},
 	}, parent, pulumi.DependsOn(append(clusterDeps, early...)))
 	if err != nil {
 		return nil, err
@@ -293,7 +310,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	})).(pulumi.StringOutput)
 	c.OidcProviderArn = oidc.Arn
 	c.OidcIssuer = issuer
-	c.NodeSecurityGroupID = described.VpcConfig().ClusterSecurityGroupId()
+	c.NodeSecurityGroupID = nodeSG
 	c.KmsKeyArn = key.Arn
 	c.NodeRoleArn = nodeRole.Arn
 	c.SystemNodeGroupName = group.NodeGroup.NodeGroupName

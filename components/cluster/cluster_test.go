@@ -202,3 +202,14 @@ func TestWithIdentityAddsTheProfileAndRegionToTheExecCredential(t *testing.T) {
 	_, err = withIdentity("not json", "p", "")
 	require.ErrorContains(t, err, "kubeconfig from pulumi-eks is not JSON")
 }
+
+// pulumi-eks v2.8.1 always creates a node security group; the system nodes use it, alone, so it is not an
+// unused group next to EKS's cluster security group.
+func TestTheSystemNodesUsePulumiEksNodeSecurityGroup(t *testing.T) {
+	g, err := run(t, args())
+	require.NoError(t, err)
+	cp := g.Only(t, "eks:index:Cluster")
+	lt := g.Named(t, "aws:ec2/launchTemplate:LaunchTemplate", "c-system")
+	assert.Contains(t, lt.PropertyDependencies["vpcSecurityGroupIds"], cp.URN,
+		"the launch template's security groups come from the pulumi-eks cluster (its nodeSecurityGroup)")
+}

@@ -54,6 +54,9 @@ type GPUPoolsArgs struct {
 	NodeRoleArn pulumi.StringInput
 	// SubnetIDs (private) the nodes run in. Required.
 	SubnetIDs pulumi.StringArrayInput
+	// NodeSecurityGroupID is the cluster's node security group (the cluster component's
+	// nodeSecurityGroupId), the only one on the pools' nodes. Default: none (EKS's cluster security group).
+	NodeSecurityGroupID pulumi.StringInput
 	// Pools keyed by pool name. Default: none (the component is empty).
 	Pools map[string]Pool
 	// Tags is the environment's tag set. Required.
@@ -102,11 +105,12 @@ func NewGPUPools(ctx *pulumi.Context, name string, args *GPUPoolsArgs, opts ...p
 			AMIType:       orDefault(p.AMIType, "AL2023_x86_64_NVIDIA"),
 			CapacityType:  orDefault(p.CapacityType, "ON_DEMAND"),
 			MinSize:       p.MinSize, DesiredSize: p.DesiredSize, MaxSize: p.MaxSize,
-			DiskSizeGiB: orDefaultInt(p.DiskSizeGiB, 200),
-			Labels:      Labels(key, p),
-			Taints:      []nodegroup.Taint{{Key: TaintKey, Value: "true", Effect: "NO_SCHEDULE"}},
-			Tags:        args.Tags,
-			DisplayName: fmt.Sprintf("%s-gpu-%s", prefix, key),
+			DiskSizeGiB:      orDefaultInt(p.DiskSizeGiB, 200),
+			Labels:           Labels(key, p),
+			Taints:           []nodegroup.Taint{{Key: TaintKey, Value: "true", Effect: "NO_SCHEDULE"}},
+			Tags:             args.Tags,
+			DisplayName:      fmt.Sprintf("%s-gpu-%s", prefix, key),
+			SecurityGroupIDs: securityGroups(args.NodeSecurityGroupID),
 		}, pulumi.Parent(g))
 		if err != nil {
 			return nil, fmt.Errorf("gpu pool %q: %w", key, err)
@@ -168,4 +172,12 @@ func orDefaultInt(v, d int) int {
 		return d
 	}
 	return v
+}
+
+// securityGroups is the launch template's security group list for id; nil leaves EKS's choice.
+func securityGroups(id pulumi.StringInput) pulumi.StringArrayInput {
+	if id == nil {
+		return nil
+	}
+	return pulumi.StringArray{id}
 }

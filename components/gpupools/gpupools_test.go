@@ -20,7 +20,7 @@ func run(t *testing.T, pools map[string]Pool) mockgraph.Graph {
 		}
 		_, err = NewGPUPools(ctx, "gpu", &GPUPoolsArgs{
 			ClusterName: pulumi.String("platform-dev"), NodeRoleArn: pulumi.String("arn:aws:iam::1:role/node"),
-			SubnetIDs: pulumi.ToStringArray([]string{"subnet-1"}), Pools: pools,
+			SubnetIDs: pulumi.ToStringArray([]string{"subnet-1"}), Pools: pools, NodeSecurityGroupID: pulumi.String("sg-node"),
 			Tags: tags.New("dev", "team", "cc", nil), NamePrefix: "platform-dev",
 		}, pulumi.Provider(p))
 		return err
@@ -79,4 +79,15 @@ func TestNoPoolsIsAnEmptyComponent(t *testing.T) {
 func TestModel(t *testing.T) {
 	assert.Equal(t, "L40S", Model([]string{"g6e.2xlarge", "g6e.4xlarge"}))
 	assert.Equal(t, "mixed", Model([]string{"g6.xlarge", "g5.xlarge"}))
+}
+
+// The pools' nodes carry the cluster's node security group (pulumi-eks's), alone.
+func TestPoolNodesUseTheClustersNodeSecurityGroup(t *testing.T) {
+	g := run(t, map[string]Pool{"inference": {InstanceTypes: []string{"g6.xlarge"}, MaxSize: 2}})
+	lt := g.Named(t, "aws:ec2/launchTemplate:LaunchTemplate", "gpu-inference")
+	var ids []string
+	for _, v := range lt.Inputs["vpcSecurityGroupIds"].ArrayValue() {
+		ids = append(ids, v.StringValue())
+	}
+	assert.Equal(t, []string{"sg-node"}, ids)
 }

@@ -53,6 +53,11 @@ type Args struct {
 	Tags tags.Set
 	// DisplayName is the Name tag of the group and its instances. Default: the resource name.
 	DisplayName string
+	// SecurityGroupIDs go on the nodes' network interfaces (the launch template's vpcSecurityGroupIds); EKS
+	// then attaches no security group of its own. The cluster component passes pulumi-eks's node security
+	// group, whose rules v2.8.1 writes for exactly this traffic (nodejs/eks/securitygroup.ts). Default: none
+	// (EKS attaches the cluster security group it created).
+	SecurityGroupIDs pulumi.StringArrayInput
 }
 
 // Group is a created node group.
@@ -94,7 +99,8 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: instanceTags},
 			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("network-interface"), Tags: instanceTags},
 		},
-		Tags: t.For(display),
+		VpcSecurityGroupIds: args.SecurityGroupIDs,
+		Tags:                t.For(display),
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("node group %s: launch template: %w", name, err)

@@ -122,12 +122,13 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 		}
 	}
 	gpu, err := gpupools.NewGPUPools(ctx, name+"-gpu", &gpupools.GPUPoolsArgs{
-		ClusterName: cl.Name,
-		NodeRoleArn: cl.NodeRoleArn,
-		SubnetIDs:   net.PrivateSubnetIDs,
-		Pools:       pools,
-		Tags:        t,
-		NamePrefix:  name,
+		ClusterName:         cl.Name,
+		NodeRoleArn:         cl.NodeRoleArn,
+		NodeSecurityGroupID: cl.NodeSecurityGroupID,
+		SubnetIDs:           net.PrivateSubnetIDs,
+		Pools:               pools,
+		Tags:                t,
+		NamePrefix:          name,
 	}, withAWS, pulumi.DependsOn([]pulumi.Resource{cl}))
 	if err != nil {
 		return nil, fmt.Errorf("gpu pools: %w", err)
