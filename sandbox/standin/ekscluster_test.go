@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -117,7 +119,7 @@ func programClusterInputs(m *fakeMonitor, withInstanceRole bool) resource.Proper
 		"endpointPrivateAccess": true, "endpointPublicAccess": false,
 		"storageClasses": map[string]any{"gp3": map[string]any{"type": "gp3", "encrypted": true, "default": true,
 			"allowVolumeExpansion": true, "volumeBindingMode": "WaitForFirstConsumer"}},
-		"providerCredentialOpts": map[string]any{"roleArn": "arn:aws:iam::222222222222:role/platform-deployer"},
+		"providerCredentialOpts": map[string]any{"profileName": "platform-staging"},
 		"tags":                   map[string]any{"Environment": "staging"},
 	})
 	in["accessEntries"] = resource.NewObjectProperty(resource.PropertyMap{
@@ -216,7 +218,9 @@ func TestWithoutAnInstanceRolePulumiEksMakesItsOwnWithTheCNIPolicy(t *testing.T)
 	assert.Contains(t, attachments, "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy")
 }
 
-func TestTheKubeconfigNamesTheRoleHoldingTheAccessEntry(t *testing.T) {
+// v2.8.1 exports the kubeconfig without the profile (kubeconfigWithoutProfile) and gives its own
+// Kubernetes provider the one with AWS_PROFILE; a role ARN would add `--role <arn>`.
+func TestTheKubeconfigNamesTheProfileOnlyForTheComponentsOwnProvider(t *testing.T) {
 	m, addr := startMonitor(t)
 	out := construct(t, m, addr, programClusterInputs(m, true))
 	user := out["kubeconfig"].ObjectValue()["users"].ArrayValue()[0].ObjectValue()["user"].ObjectValue()["exec"].ObjectValue()
@@ -224,11 +228,36 @@ func TestTheKubeconfigNamesTheRoleHoldingTheAccessEntry(t *testing.T) {
 	for _, a := range user["args"].ArrayValue() {
 		args = append(args, a.StringValue())
 	}
-	assert.Equal(t, []string{"eks", "get-token", "--cluster-name", "platform-staging", "--output", "json",
-		"--role", "arn:aws:iam::222222222222:role/platform-deployer"}, args)
+	assert.Equal(t, []string{"eks", "get-token", "--cluster-name", "platform-staging", "--output", "json"}, args)
+	for _, e := range user["env"].ArrayValue() {
+		assert.NotEqual(t, "AWS_PROFILE", e.ObjectValue()["name"].StringValue(), "the exported kubeconfig has no profile")
+	}
 	server := out["kubeconfig"].ObjectValue()["clusters"].ArrayValue()[0].ObjectValue()["cluster"].ObjectValue()
 	assert.Equal(t, "https://ABC.gr7.us-west-2.eks.amazonaws.com", server["server"].StringValue())
 	assert.Equal(t, "Q0E=", server["certificate-authority-data"].StringValue())
+
+	withProfile := kubeconfigFor(resource.NewStringProperty("c"), resource.NewStringProperty("https://x"), resource.NewStringProperty("Q0E="),
+		kubeconfigCreds{roleArn: resource.NewStringProperty("arn:aws:iam::1:role/r"), profileName: resource.NewStringProperty("p")}, true)
+	exec := withProfile.ObjectValue()["users"].ArrayValue()[0].ObjectValue()["user"].ObjectValue()["exec"].ObjectValue()
+	assert.Equal(t, "--role", exec["args"].ArrayValue()[6].StringValue())
+	assert.Equal(t, "AWS_PROFILE", exec["env"].ArrayValue()[1].ObjectValue()["name"].StringValue())
+}
+
+// The creator is the role the provider's profile resolves to, read from the shared config file as the SDK
+// reads it.
+func TestTheCreatorIsTheRoleTheProvidersProfileResolvesTo(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config")
+	require.NoError(t, os.WriteFile(file, []byte("[default]\nregion = us-west-2\n\n[profile  platform-staging ]\nrole_arn = arn:aws:iam::222222222222:role/platform-deployer\ncredential_source = Environment\n[profile other]\nrole_arn = arn:aws:iam::1:role/x\n"), 0o600))
+	t.Setenv("AWS_CONFIG_FILE", file)
+	p := New("aws")
+	cfg, err := structpb.NewStruct(map[string]any{"region": "us-west-2", "profile": "platform-staging"})
+	require.NoError(t, err)
+	_, err = p.Configure(context.Background(), &pulumirpc.ConfigureRequest{Args: cfg})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::222222222222:role/platform-deployer", p.creatorArn())
+	assert.Equal(t, "", profileRoleArn(file, "missing"))
+	assert.Equal(t, "", profileRoleArn(filepath.Join(dir, "absent"), "platform-staging"))
 }
 
 // The rules EKS enforces on access entries, as the stand-in aws provider applies them.

@@ -2,6 +2,9 @@ package standin
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -16,8 +19,9 @@ import (
 //   - When a cluster is created with accessConfig.bootstrapClusterCreatorAdminPermissions (EKS's default,
 //     and what pulumi-eks v2.8.1 always sets with an authentication mode: nodejs/eks/cluster.ts), EKS itself
 //     creates an admin access entry for the identity that called CreateCluster. For this provider instance
-//     that identity is the role its configuration assumes (assumeRole.roleArn); with ambient credentials
-//     the creator is not known offline and nothing is recorded for it.
+//     that identity is the role its configuration assumes (assumeRole.roleArn) or the role its profile
+//     resolves to (see creatorArn); with ambient credentials the creator is not known offline and nothing
+//     is recorded for it.
 //
 // The state is per provider instance (one process per aws provider resource, as with the real provider),
 // filled from Create, Update and Diff of clusters and access entries, so an existing stack's entries count
@@ -38,16 +42,64 @@ const (
 	eksAccessEntryType = "aws:eks/accessEntry:AccessEntry"
 )
 
-// creatorArn is the identity this aws provider instance calls AWS as, when its configuration says.
+// creatorArn is the identity this aws provider instance calls AWS as, when its configuration says: the
+// role of assumeRole.roleArn, else the role_arn of the shared-config profile its `profile` names (the file
+// AWS_CONFIG_FILE names, default ~/.aws/config, as the AWS SDK reads it). A profile that is absent or names
+// no role leaves the creator unknown offline, as ambient credentials do.
 func (p *Provider) creatorArn() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	v, ok := get(p.config, "assumeRole.roleArn")
-	if !ok {
+	if v, ok := get(p.config, "assumeRole.roleArn"); ok {
+		if s, _ := stringOf(v); s != "" {
+			return s
+		}
+	}
+	if v, ok := get(p.config, "profile"); ok {
+		if name, _ := stringOf(v); name != "" {
+			return profileRoleArn(sharedConfigFile(), name)
+		}
+	}
+	return ""
+}
+
+// sharedConfigFile is where the AWS SDK reads profiles from.
+func sharedConfigFile() string {
+	if f := os.Getenv("AWS_CONFIG_FILE"); f != "" {
+		return f
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
 		return ""
 	}
-	s, _ := stringOf(v)
-	return s
+	return filepath.Join(home, ".aws", "config")
+}
+
+// profileRoleArn is role_arn in the [profile <name>] section of an AWS shared config file ([default] for
+// "default"), or "" when the file, the section or the key is missing.
+func profileRoleArn(path, name string) string {
+	if path == "" {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	want := "profile " + name
+	if name == "default" {
+		want = "default"
+	}
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			in = strings.Join(strings.Fields(strings.Trim(line, "[]")), " ") == want
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); in && ok && strings.TrimSpace(k) == "role_arn" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // observeEKS records what a cluster or access entry that exists (or is being created) holds. It returns the

@@ -6,8 +6,9 @@
 //
 // Behaviour mirrored from the AWS CLI (awscli/customizations/eks/get_token.py): it prints an ExecCredential
 // whose apiVersion follows the one the client announces in KUBERNETES_EXEC_INFO (v1beta1 otherwise), with a
-// token and an expirationTimestamp; --cluster-name is required; --role-arn, --region and the global --profile
-// and --output options are accepted. What differs: the token is the local control plane's admin token
+// token and an expirationTimestamp; --cluster-name (or --cluster-id) is required; --role-arn, or any
+// unambiguous prefix of an option such as the `--role` pulumi-eks emits, and the global --region, --profile
+// and --output options are accepted; AWS_PROFILE is read as the CLI reads it. What differs: the token is the local control plane's admin token
 // (PLATFORM_SANDBOX_KUBE_TOKEN), not a presigned STS URL, and no AWS call is made. Each call is appended to
 // PLATFORM_SANDBOX_AWS_LOG when set, so tests can see which identity the kubeconfig asked for.
 package main
@@ -25,6 +26,38 @@ func main() {
 		fmt.Fprintf(os.Stderr, "aws (STAND-IN, platform sandbox): %v\n", err)
 		os.Exit(252)
 	}
+}
+
+// getTokenOptions are `aws eks get-token`'s own options; globalOptions are the AWS CLI's global ones this
+// stand-in accepts.
+var (
+	getTokenOptions = []string{"cluster-name", "cluster-id", "role-arn"}
+	globalOptions   = []string{"region", "profile", "output"}
+)
+
+// optionName resolves an option as the AWS CLI's argparse-based parser does: an exact name, or an
+// unambiguous prefix of one of the command's own options (argparse's allow_abbrev, which the CLI keeps on).
+// That is why pulumi-eks v2.8.1's `--role <arn>` (nodejs/eks/cluster.ts, generateKubeconfig) reaches
+// --role-arn.
+func optionName(k string) (string, error) {
+	for _, o := range append(append([]string{}, getTokenOptions...), globalOptions...) {
+		if k == o {
+			return o, nil
+		}
+	}
+	var matches []string
+	for _, o := range getTokenOptions {
+		if strings.HasPrefix(o, k) {
+			matches = append(matches, "--"+o)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return strings.TrimPrefix(matches[0], "--"), nil
+	case 0:
+		return "", fmt.Errorf("eks get-token: unknown option --%s", k)
+	}
+	return "", fmt.Errorf("eks get-token: ambiguous option: --%s could match %s", k, strings.Join(matches, ", "))
 }
 
 func run(args []string) error {
@@ -49,12 +82,17 @@ func run(args []string) error {
 	if len(positional) != 2 || positional[0] != "eks" || positional[1] != "get-token" {
 		return fmt.Errorf("only `aws eks get-token` is modelled here, not `aws %s`", strings.Join(positional, " "))
 	}
-	for k := range opts {
-		switch k {
-		case "cluster-name", "role-arn", "region", "profile", "output", "cluster-id":
-		default:
-			return fmt.Errorf("eks get-token: unknown option --%s", k)
+	resolved := map[string]string{}
+	for k, v := range opts {
+		name, err := optionName(k)
+		if err != nil {
+			return err
 		}
+		resolved[name] = v
+	}
+	opts = resolved
+	if p := os.Getenv("AWS_PROFILE"); p != "" && opts["profile"] == "" {
+		opts["profile"] = p // logged, so tests see which profile the kubeconfig's environment named
 	}
 	if opts["cluster-name"] == "" && opts["cluster-id"] == "" {
 		return fmt.Errorf("eks get-token: one of --cluster-name or --cluster-id is required")
