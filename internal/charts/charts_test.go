@@ -45,3 +45,19 @@ func TestLookupUnknown(t *testing.T) {
 	_, err := Lookup("nginx")
 	require.ErrorContains(t, err, `chart "nginx" is not in the catalogue`)
 }
+
+// TestLookupRefusesWhatGuardRefuses: a catalogue entry the pack would refuse never reaches a chart input, because
+// every component takes its chart from Lookup.
+func TestLookupRefusesWhatGuardRefuses(t *testing.T) {
+	catalogue["bad-entry"] = Chart{Repo: "http://charts.example.com", Chart: "bad", Version: "^1.2"}
+	t.Cleanup(func() { delete(catalogue, "bad-entry") })
+	_, err := Lookup("bad-entry")
+	require.Error(t, err)
+	for _, want := range []string{`chart "bad-entry"`, `repo: "http://charts.example.com" must be an absolute https://`, `version: "^1.2" must be an exact release version`} {
+		require.Contains(t, err.Error(), want)
+	}
+	// A good entry still comes back whole.
+	c, err := Lookup(KEDA)
+	require.NoError(t, err)
+	require.Equal(t, Chart{Name: KEDA, Repo: "https://kedacore.github.io/charts", Chart: "keda", Version: c.Version}, c)
+}
