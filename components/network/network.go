@@ -37,7 +37,8 @@ const (
 type NetworkArgs struct {
 	// CIDR of the VPC (IPv4). Required.
 	CIDR string
-	// AZCount is how many availability zones to span (the first N the region offers, sorted). Required.
+	// AZCount is how many availability zones to span: the first N, by name, of the region's Availability
+	// Zones that need no opt-in (no Local or Wavelength Zones), 1 to subnets.MaxAZs. Required.
 	AZCount int
 	// NATGateways is NATSingle or NATPerAZ. Default: NATPerAZ.
 	NATGateways string
@@ -96,17 +97,10 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 	parent := pulumi.Parent(n)
 
-	azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{State: pulumi.StringRef("available")}, parent)
+	zones, err := availabilityZones(ctx, args.AZCount, parent)
 	if err != nil {
-		return nil, fmt.Errorf("network %s: listing availability zones: %w", name, err)
+		return nil, fmt.Errorf("network %s: %w", name, err)
 	}
-	zones := append([]string(nil), azs.Names...)
-	sort.Strings(zones)
-	if len(zones) < args.AZCount {
-		return nil, fmt.Errorf("network %s: azCount is %d but the region offers only %d available zones (%s)",
-			name, args.AZCount, len(zones), strings.Join(zones, ", "))
-	}
-	zones = zones[:args.AZCount]
 
 	t := args.Tags
 	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
@@ -402,6 +396,35 @@ func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc,
 		return nil, err
 	}
 	return group, nil
+}
+
+// ZoneFilters select the zones the VPC may use: Availability Zones every account has (opt-in status
+// "opt-in-not-required"), never a Local Zone or Wavelength Zone, which DescribeAvailabilityZones returns
+// beside the AZs once an account opts into them and which lack most services (EKS control-plane ENIs,
+// NAT gateways, interface endpoints). Filter names and values are those of the EC2 API Reference for
+// DescribeAvailabilityZones.
+var ZoneFilters = []aws.GetAvailabilityZonesFilter{
+	{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
+	{Name: "zone-type", Values: []string{"availability-zone"}},
+}
+
+// availabilityZones returns the first n zones the filters allow, sorted by name. There is deliberately no
+// state filter: a zone that is impaired while a preview runs would otherwise drop out of the list and
+// shift every later AZ's subnets into another zone; the list depends only on which zones exist, so it
+// stays the same from run to run and only grows when AWS opens a zone (a new zone gets the next letter,
+// after the ones already in use).
+func availabilityZones(ctx *pulumi.Context, n int, opts ...pulumi.InvokeOption) ([]string, error) {
+	azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{Filters: ZoneFilters}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("listing availability zones: %w", err)
+	}
+	zones := append([]string(nil), azs.Names...)
+	sort.Strings(zones)
+	if len(zones) < n {
+		return nil, fmt.Errorf("azCount is %d but the region offers only %d availability zones that need no opt-in (%s)",
+			n, len(zones), strings.Join(zones, ", "))
+	}
+	return zones[:n], nil
 }
 
 // azSuffix is the stable key of an AZ in resource names: "us-west-2a" -> "a".

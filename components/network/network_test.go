@@ -14,9 +14,11 @@ import (
 	"github.com/platform-team/platform/internal/tags"
 )
 
-func build(args NetworkArgs) pulumi.RunFunc {
+func build(args NetworkArgs) pulumi.RunFunc { return buildIn("eu-west-1", args) }
+
+func buildIn(region string, args NetworkArgs) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
-		p, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("eu-west-1")})
+		p, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String(region)})
 		if err != nil {
 			return err
 		}
@@ -113,7 +115,52 @@ func TestEveryChildIsParentedAndUsesTheExplicitProvider(t *testing.T) {
 }
 
 func TestTooFewZonesInTheRegionFailsClearly(t *testing.T) {
-	_, _, err := mockgraph.Run(t, build(args(6, NATPerAZ)), mockgraph.Options{})
+	_, _, err := mockgraph.Run(t, buildIn("us-west-1", args(3, NATPerAZ)), mockgraph.Options{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "azCount is 6 but the region offers only 4")
+	assert.Contains(t, err.Error(), "azCount is 3 but the region offers only 2 availability zones that need no opt-in (us-west-1a, us-west-1b)")
+}
+
+// The stand-in region has an opted-in Local Zone whose name sorts before every AZ ("eu-west-1-sbx-1a" <
+// "eu-west-1a") and a Wavelength Zone. Asking only for available zones picked the Local Zone first.
+func TestSubnetsUseOnlyAvailabilityZonesThatNeedNoOptIn(t *testing.T) {
+	g, _, err := mockgraph.Run(t, build(args(2, NATSingle)), mockgraph.Options{})
+	require.NoError(t, err)
+	zones := map[string]bool{}
+	for _, s := range g.OfType("aws:ec2/subnet:Subnet") {
+		zones[s.Inputs["availabilityZone"].StringValue()] = true
+	}
+	assert.Equal(t, map[string]bool{"eu-west-1a": true, "eu-west-1b": true}, zones)
+}
+
+// Growing network.azCount from 2 to 3 adds the third AZ's subnets and leaves every existing subnet, keyed by
+// its resource name, with the same zone and CIDR, so the preview of the change replaces nothing.
+func TestRaisingAZCountAddsSubnetsWithoutMovingAny(t *testing.T) {
+	cidrs := func(azs int) map[string]string {
+		g, _, err := mockgraph.Run(t, build(args(azs, NATPerAZ)), mockgraph.Options{})
+		require.NoError(t, err)
+		out := map[string]string{}
+		for _, s := range g.OfType("aws:ec2/subnet:Subnet") {
+			out[s.Name] = s.Inputs["availabilityZone"].StringValue() + " " + s.Inputs["cidrBlock"].StringValue()
+		}
+		return out
+	}
+	two, three := cidrs(2), cidrs(3)
+	require.Len(t, two, 6)
+	require.Len(t, three, 9)
+	for name, was := range two {
+		assert.Equal(t, was, three[name], "%s changed when a third AZ was added", name)
+	}
+	assert.Equal(t, map[string]string{
+		"net-private-c": "eu-west-1c 10.10.64.0/19",
+		"net-public-c":  "eu-west-1c 10.10.136.0/22",
+		"net-intra-c":   "eu-west-1c 10.10.152.0/22",
+	}, func() map[string]string {
+		added := map[string]string{}
+		for name, v := range three {
+			if _, ok := two[name]; !ok {
+				added[name] = v
+			}
+		}
+		return added
+	}())
 }

@@ -103,6 +103,11 @@ func TestInvalidConfigurationIsRejectedWithItsPath(t *testing.T) {
 		{"subnets smaller than AWS allows", Dev, func(s stack) {
 			section(s, "network")["cidr"] = "10.10.0.0/24"
 		}, "network.cidr: too small for the requested subnets: public subnets would be /30"},
+		{"more AZs than the subnet layout reserves", Staging, func(s stack) { section(s, "network")["azCount"] = 5 },
+			"network.azCount: must be between 1 and 4 (each subnet tier reserves room for 4 AZs"},
+		{"VPC that fits two AZs but cannot grow to four", Dev, func(s stack) {
+			section(s, "network")["subnetNewBits"] = obj{"private": 2, "public": 4, "intra": 4}
+		}, "network.cidr: too small for the requested subnets: a /16 VPC has room for 65536 addresses but private /18, public /20 and intra /20 subnets, reserved for 4 AZs"},
 		{"fewer AZs than prod requires", Prod, func(s stack) { section(s, "network")["azCount"] = 2 }, "network.azCount: must be >= 3 in this environment, got 2"},
 		{"single NAT in prod", Prod, func(s stack) { section(s, "network")["natGateways"] = "single" }, `network.natGateways: must be "perAz" in this environment`},
 		{"unknown NAT strategy", Dev, func(s stack) { section(s, "network")["natGateways"] = "none" }, `network.natGateways: "none" is not supported`},

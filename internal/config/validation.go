@@ -209,8 +209,9 @@ func validateNetwork(ps *problems, n Network, req Requirements, envOK bool) neti
 
 	if envOK && n.AZCount < req.MinAZs {
 		ps.add("network.azCount", "must be >= %d in this environment, got %d", req.MinAZs, n.AZCount)
-	} else if n.AZCount > 6 || n.AZCount < 1 {
-		ps.add("network.azCount", "must be between 1 and 6, got %d", n.AZCount)
+	} else if n.AZCount > subnets.MaxAZs || n.AZCount < 1 {
+		ps.add("network.azCount", "must be between 1 and %d (each subnet tier reserves room for %d AZs so the count can grow without moving a subnet), got %d",
+			subnets.MaxAZs, subnets.MaxAZs, n.AZCount)
 	}
 	switch n.NATGateways {
 	case NATSingle:
@@ -231,7 +232,7 @@ func validateNetwork(ps *problems, n Network, req Requirements, envOK bool) neti
 			bitsOK = false
 		}
 	}
-	if vpc.IsValid() && bitsOK && n.AZCount >= 1 && n.AZCount <= 6 {
+	if vpc.IsValid() && bitsOK && n.AZCount >= 1 && n.AZCount <= subnets.MaxAZs {
 		if _, err := subnets.Layout(vpc, n.AZCount, NewBits(n)); err != nil {
 			ps.add("network.cidr", "too small for the requested subnets: %v", err)
 		}

@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/platform-team/platform/sandbox/standin/awszones"
 )
 
 type invokeContext struct {
@@ -20,13 +22,14 @@ const OIDCID = "EXAMPLED539D4633E53DE1B716D3041E"
 
 // invokes answers the data sources the program reads. Keep each answer small and shaped like AWS's.
 var invokes = map[string]invokeFunc{
+	// Zones come from the stand-in catalogue the sandbox provider uses too: four AZs plus an opted-in Local
+	// Zone and a Wavelength Zone, with DescribeAvailabilityZones' opt-in rule and filters.
 	"aws:index/getAvailabilityZones:getAvailabilityZones": func(c invokeContext) (resource.PropertyMap, error) {
-		var names, ids []any
-		for i, suffix := range []string{"a", "b", "c", "d"} {
-			names = append(names, c.region+suffix)
-			ids = append(ids, fmt.Sprintf("usw2-az%d", i+1))
+		zones, err := awszones.Describe(c.region, awszones.QueryFromArgs(c.args))
+		if err != nil {
+			return nil, err
 		}
-		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "zoneIds": ids, "id": c.region}), nil
+		return awszones.Result(c.region, zones), nil
 	},
 	"aws:index/getCallerIdentity:getCallerIdentity": func(invokeContext) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{

@@ -1,7 +1,9 @@
 // Package subnets carves a VPC CIDR into per-AZ public, private and intra subnets. The layout is a pure
 // function of its inputs, so the same configuration always yields the same subnets (and the same diff-free
-// preview). It does not know about AWS resources; the network component turns the layout into subnets, and
-// config validation uses it to reject VPCs too small for the request.
+// preview), and each tier owns a block sized for MaxAZs zones, so raising the AZ count only adds subnets:
+// the CIDR of every existing subnet stays where it was. It does not know about AWS resources; the network
+// component turns the layout into subnets, and config validation uses it to reject VPCs too small for the
+// request.
 package subnets
 
 import (
@@ -28,6 +30,13 @@ var Tiers = []Tier{Private, Public, Intra}
 // MaxPrefix is the smallest subnet AWS allows (/28).
 const MaxPrefix = 28
 
+// MaxAZs is the most availability zones a VPC may span, and so the number of subnets each tier's block is
+// reserved for. Every tier's block holds MaxAZs subnets whatever the AZ count, so growing from two zones to
+// three or four adds subnets at addresses nobody uses yet. Four because every commercial region with EKS
+// offers at least three zones that need no opt-in, a fourth lets a three-AZ stack grow once, and more
+// zones mostly add cross-AZ traffic cost; a power of two keeps each tier's block a single CIDR.
+const MaxAZs = 4
+
 // Subnet is one carved subnet.
 type Subnet struct {
 	Tier Tier
@@ -37,13 +46,15 @@ type Subnet struct {
 }
 
 // Layout carves vpc into azCount subnets of each tier, each tier's prefix being the VPC prefix plus its
-// new bits. Blocks are allocated largest first, in tier order then AZ order.
+// new bits. Each tier gets a block of MaxAZs subnets, blocks allocated largest first in tier order, and
+// the AZ at index i takes the i-th subnet of each block; so Layout(vpc, n, bits) is a prefix of
+// Layout(vpc, n+1, bits) tier by tier, and no subnet's CIDR depends on azCount.
 func Layout(vpc netip.Prefix, azCount int, newBits map[Tier]int) ([]Subnet, error) {
 	if !vpc.IsValid() || !vpc.Addr().Is4() {
 		return nil, fmt.Errorf("%s is not an IPv4 CIDR", vpc)
 	}
-	if azCount < 1 {
-		return nil, fmt.Errorf("need at least one AZ, got %d", azCount)
+	if azCount < 1 || azCount > MaxAZs {
+		return nil, fmt.Errorf("need between 1 and %d AZs, got %d", MaxAZs, azCount)
 	}
 	type req struct {
 		tier Tier
@@ -66,28 +77,30 @@ func Layout(vpc netip.Prefix, azCount int, newBits map[Tier]int) ([]Subnet, erro
 	total := uint64(1) << (32 - vpc.Bits())
 	var used uint64
 	base := addrToUint(vpc.Masked().Addr())
+	if n := need(vpc.Bits(), newBits); n > total {
+		return nil, fmt.Errorf("a /%d VPC has room for %d addresses but private /%d, public /%d and intra /%d subnets, reserved for %d AZs so the AZ count can grow, need %d",
+			vpc.Bits(), total,
+			vpc.Bits()+newBits[Private], vpc.Bits()+newBits[Public], vpc.Bits()+newBits[Intra],
+			MaxAZs, n)
+	}
 	out := make([]Subnet, 0, azCount*len(reqs))
 	for _, r := range reqs {
 		size := uint64(1) << (32 - vpc.Bits() - r.bits)
 		for az := 0; az < azCount; az++ {
-			if used+size > total {
-				return nil, fmt.Errorf("a /%d VPC has room for %d addresses but %d AZs of private /%d, public /%d and intra /%d subnets need %d",
-					vpc.Bits(), total, azCount,
-					vpc.Bits()+newBits[Private], vpc.Bits()+newBits[Public], vpc.Bits()+newBits[Intra],
-					need(vpc.Bits(), azCount, newBits))
-			}
-			p := netip.PrefixFrom(uintToAddr(base+used), vpc.Bits()+r.bits)
+			p := netip.PrefixFrom(uintToAddr(base+used+uint64(az)*size), vpc.Bits()+r.bits)
 			out = append(out, Subnet{Tier: r.tier, AZIndex: az, Prefix: p})
-			used += size
 		}
+		// The whole block stays reserved for the zones not used yet.
+		used += MaxAZs * size
 	}
 	return out, nil
 }
 
-func need(vpcBits, azCount int, newBits map[Tier]int) uint64 {
+// need is the address count of all tiers' blocks, each reserved for MaxAZs subnets.
+func need(vpcBits int, newBits map[Tier]int) uint64 {
 	var n uint64
 	for _, t := range Tiers {
-		n += uint64(azCount) * (uint64(1) << (32 - vpcBits - newBits[t]))
+		n += MaxAZs * (uint64(1) << (32 - vpcBits - newBits[t]))
 	}
 	return n
 }

@@ -54,7 +54,9 @@ func tinyProgram(ctx *pulumi.Context) error {
 		return err
 	}
 	var azs map[string]any
-	if err := ctx.Invoke("aws:index/getAvailabilityZones:getAvailabilityZones", map[string]any{}, &azs, pulumi.Provider(&prov)); err != nil {
+	// The stand-in region holds an opted-in Local Zone that sorts first; ask only for AZs, as the program does.
+	zoneOnly := map[string]any{"filters": []map[string]any{{"name": "zone-type", "values": []string{"availability-zone"}}}}
+	if err := ctx.Invoke("aws:index/getAvailabilityZones:getAvailabilityZones", zoneOnly, &azs, pulumi.Provider(&prov)); err != nil {
 		return err
 	}
 	cidr, _ := ctx.GetConfig("tiny:cidr")

@@ -9,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/platform-team/platform/sandbox/standin/awszones"
 )
 
 // invokeFunc answers one data source from its arguments.
@@ -68,20 +70,20 @@ func strs(ss []string) resource.PropertyValue {
 	return resource.NewArrayProperty(out)
 }
 
-func invokeAvailabilityZones(p *Provider, _ resource.PropertyMap) (resource.PropertyMap, error) {
-	region := p.region()
-	var names, ids []string
-	for i, letter := range []string{"a", "b", "c", "d"} {
-		names = append(names, region+letter)
-		ids = append(ids, fmt.Sprintf("%s-az%d", shortRegion(region), i+1))
+// invokeAvailabilityZones answers as EC2 DescribeAvailabilityZones behind the aws provider's data source
+// would, with Local and Wavelength Zones beside the AZs and the opt-in rule and filters applied; see
+// package awszones for the sources it follows.
+func invokeAvailabilityZones(p *Provider, args resource.PropertyMap) (resource.PropertyMap, error) {
+	zones, err := awszones.Describe(p.region(), awszones.QueryFromArgs(args))
+	if err != nil {
+		return nil, err
 	}
-	return resource.PropertyMap{
-		"id":         resource.NewStringProperty(region),
-		"names":      strs(names),
-		"zoneIds":    strs(ids),
-		"groupNames": strs([]string{region}),
-		"state":      resource.NewStringProperty("available"),
-	}, nil
+	out := awszones.Result(p.region(), zones)
+	out["state"] = args["state"]
+	if !out["state"].IsString() {
+		delete(out, "state")
+	}
+	return out, nil
 }
 
 func invokeCallerIdentity(_ *Provider, _ resource.PropertyMap) (resource.PropertyMap, error) {
