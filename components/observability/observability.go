@@ -3,7 +3,10 @@
 // IRSA roles, and an OpenTelemetry collector that receives OTLP and exports traces to Tempo, metrics to
 // Prometheus (remote write) and logs to Loki. Grafana is provisioned with the three datasources wired for
 // trace-to-log, log-to-trace and metric-to-trace (exemplar) navigation; its admin password is a Pulumi
-// secret, generated unless one is given. Multi-window multi-burn-rate SLO alerts are generated from SLOs.
+// secret, generated unless one is given. Multi-window multi-burn-rate SLO alerts are generated from SLOs, with an
+// alert when an SLO's metrics are absent. Loki and Tempo are scraped through their charts' ServiceMonitors; Tempo's
+// metrics generator remote-writes the service-graph and span metrics Grafana's service map reads. The chart's
+// scheduler, controller-manager, etcd and kube-proxy targets are off: EKS does not expose them.
 //
 // It does not install the DCGM exporter (gpuruntime does, with a ServiceMonitor this Prometheus selects),
 // expose Grafana outside the cluster, or configure Alertmanager receivers (teams add those).

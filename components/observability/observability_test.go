@@ -251,7 +251,7 @@ func TestSLOAlertsReachPrometheus(t *testing.T) {
 			alerts++
 		}
 	}
-	require.Equal(t, 4, alerts)
+	require.Equal(t, 5, alerts, "four burn-rate alerts and one for absent metrics")
 }
 
 func TestNamespacePrivilegedWithReason(t *testing.T) {

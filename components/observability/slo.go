@@ -78,23 +78,74 @@ func bucketList() string {
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
+// LeValue is the `le` label value Prometheus 3 stores for a classic histogram bucket bound. Prometheus 3 normalizes
+// `le` (and `quantile`) on ingestion, whatever the scrape protocol, to Go's shortest 'g' form with ".0" appended
+// when that form has neither a point nor an exponent: Envoy's le="250" is stored as le="250.0", le="1800000" as
+// le="1.8e+06" (Prometheus docs/migration.md, "le and quantile label values"; the formatting follows
+// model/labels.FormatOpenMetricsFloat). A matcher on the exposed text form matches nothing.
+func LeValue(bound float64) string {
+	s := strconv.FormatFloat(bound, 'g', -1, 64)
+	if strings.ContainsAny(s, ".e") {
+		return s
+	}
+	return s + ".0"
+}
+
+// Istio's standard request metrics the SLIs read, reported by every Envoy (the mesh's PodMonitor scrapes them).
+const (
+	IstioRequestsMetric = "istio_requests_total"
+	IstioDurationBucket = "istio_request_duration_milliseconds_bucket"
+)
+
+// sliSelector selects the SLO's service as its server-side proxies report it.
+func sliSelector(s SLO) string {
+	return fmt.Sprintf(`reporter="destination",destination_service_name=%q,destination_service_namespace=%q`, s.Service, s.Namespace)
+}
+
+// latencyBucketSelector is the good-latency bucket as Prometheus 3 stores it (see LeValue).
+func latencyBucketSelector(s SLO) string {
+	return fmt.Sprintf(`%s{%s,response_code!~"5..",le=%q}`, IstioDurationBucket, sliSelector(s), LeValue(float64(s.LatencyThresholdMs)))
+}
+
 // errorRatioExpr is the fraction of bad requests over a window: 5xx responses, plus (with a latency
 // threshold) successful responses slower than the threshold.
 func errorRatioExpr(s SLO, window string) string {
-	sel := fmt.Sprintf(`reporter="destination",destination_service_name=%q,destination_service_namespace=%q`, s.Service, s.Namespace)
-	total := fmt.Sprintf(`sum(rate(istio_requests_total{%s}[%s]))`, sel, window)
+	sel := sliSelector(s)
+	total := fmt.Sprintf(`sum(rate(%s{%s}[%s]))`, IstioRequestsMetric, sel, window)
 	if s.LatencyThresholdMs == 0 {
-		return fmt.Sprintf(`sum(rate(istio_requests_total{%s,response_code=~"5.."}[%s])) / %s`, sel, window, total)
+		return fmt.Sprintf(`sum(rate(%s{%s,response_code=~"5.."}[%s])) / %s`, IstioRequestsMetric, sel, window, total)
 	}
-	good := fmt.Sprintf(`sum(rate(istio_request_duration_milliseconds_bucket{%s,response_code!~"5..",le="%d"}[%s]))`, sel, s.LatencyThresholdMs, window)
+	good := fmt.Sprintf(`sum(rate(%s[%s]))`, latencyBucketSelector(s), window)
 	return fmt.Sprintf(`1 - (%s / %s)`, good, total)
+}
+
+// absentExpr is true when the series an SLO is computed from have had no sample for an hour: nothing scrapes
+// the service's proxies, the service is gone or renamed, or (latency SLOs) the bucket matcher matches nothing.
+// Without it a blind SLO looks like a perfect one: its burn-rate alerts have no data and never fire.
+func absentExpr(s SLO) string {
+	e := fmt.Sprintf(`absent_over_time(%s{%s}[1h])`, IstioRequestsMetric, sliSelector(s))
+	if s.LatencyThresholdMs != 0 {
+		e += fmt.Sprintf("\nor\nabsent_over_time(%s[1h])", latencyBucketSelector(s))
+	}
+	return e
 }
 
 // RecordName is the recording rule holding an SLO's error ratio over a window.
 func RecordName(window string) string { return "slo:sli_error:ratio_rate" + window }
 
+// AbsentAlertName is the alert that fires when an SLO's source metrics are missing.
+const AbsentAlertName = "SLOMetricsAbsent"
+
+// alertLabels are every SLO alert's labels. `namespace` is the service's namespace: a namespaced
+// AlertmanagerConfig only receives alerts whose namespace label is its own (the operator adds that matcher to
+// its routes), and the rule itself lives in the observability namespace, so without the label a team's
+// AlertmanagerConfig never receives its own SLO pages.
+func alertLabels(s SLO, severity string) map[string]any {
+	return map[string]any{"severity": severity, "namespace": s.Namespace, "slo_service": s.Service, "slo_namespace": s.Namespace}
+}
+
 // Rules returns the PrometheusRule group (as chart values: {groups: [...]}) for one SLO: a recording rule
-// per window and the four multi-window multi-burn-rate alerts.
+// per window, the four multi-window multi-burn-rate alerts and an alert when the SLI's metrics are absent.
 func Rules(s SLO) map[string]any {
 	labels := map[string]any{"slo_service": s.Service, "slo_namespace": s.Namespace}
 	budget := 1 - s.Objective/100
@@ -115,12 +166,22 @@ func Rules(s SLO) map[string]any {
 			"expr": fmt.Sprintf("%s%s > (%s)\nand\n%s%s > (%s)",
 				RecordName(a.Long), match, threshold, RecordName(a.Short), match, threshold),
 			"for":    "2m",
-			"labels": map[string]any{"severity": a.Severity, "slo_service": s.Service, "slo_namespace": s.Namespace},
+			"labels": alertLabels(s, a.Severity),
 			"annotations": map[string]any{
 				"summary": fmt.Sprintf("%s/%s is burning its %s%% error budget %sx too fast (%s and %s windows)",
 					s.Namespace, s.Service, formatFloat(s.Objective), formatFloat(a.Factor), a.Long, a.Short),
 			},
 		})
 	}
+	rules = append(rules, map[string]any{
+		"alert":  AbsentAlertName,
+		"expr":   absentExpr(s),
+		"for":    "10m",
+		"labels": alertLabels(s, "warning"),
+		"annotations": map[string]any{
+			"summary": fmt.Sprintf("the %s%% SLO of %s/%s has had no data for an hour, so its burn-rate alerts cannot fire: check that Prometheus scrapes the service's istio-proxy (PodMonitor) and that the service still exists",
+				formatFloat(s.Objective), s.Namespace, s.Service),
+		},
+	})
 	return map[string]any{"groups": []any{map[string]any{"name": RuleGroupName(s), "rules": rules}}}
 }

@@ -145,7 +145,34 @@ func KubePrometheusStackValues(a *Args) map[string]any {
 		}},
 		"prometheusOperator":           map[string]any{"resources": resources("100m", "128Mi", "500m", "512Mi")},
 		"additionalPrometheusRulesMap": rules,
+		// EKS runs the scheduler, controller-manager and etcd in the AWS-managed control plane, which exposes no
+		// scrape endpoint for them, and the kube-proxy add-on binds its metrics to 127.0.0.1:10249 (its
+		// configuration schema cannot move it). Each switch gates the chart's Service, Endpoints, ServiceMonitor
+		// and alert/recording rules for that component (templates/exporters/<x>/*, templates/prometheus/rules-1.14
+		// check .Values.<x>.enabled), so their critical ...Down alerts no longer fire forever.
+		"kubeScheduler":         map[string]any{"enabled": false},
+		"kubeControllerManager": map[string]any{"enabled": false},
+		"kubeEtcd":              map[string]any{"enabled": false},
+		"kubeProxy":             map[string]any{"enabled": false},
 	}
+}
+
+// MonitorLabels are put on every ServiceMonitor and PodMonitor the platform creates (mesh, DCGM exporter, Loki,
+// Tempo), so this Prometheus selects them even if someone restores the chart's default selectors, which match only
+// `release: <kube-prometheus-stack release>` (templates/prometheus/prometheus.yaml, *SelectorNilUsesHelmValues).
+func MonitorLabels() map[string]string { return map[string]string{"release": kpsRelease} }
+
+func monitorLabels() map[string]any {
+	out := map[string]any{}
+	for k, v := range MonitorLabels() {
+		out[k] = v
+	}
+	return out
+}
+
+// PrometheusWriteURL is the remote-write receiver of the stack's Prometheus (enableRemoteWriteReceiver).
+func PrometheusWriteURL(ns string) string {
+	return fmt.Sprintf("http://%s:9090/api/v1/write", svc(kpsRelease+"-prometheus", ns))
 }
 
 // LokiValues run Loki as a single binary on S3 (keys checked against the pinned chart archive). Bucket names
@@ -190,8 +217,14 @@ func LokiValues(a *Args, chunksBucket, rulerBucket, roleArn pulumi.StringInput) 
 		"resultsCache": map[string]any{"enabled": false},
 		"lokiCanary":   map[string]any{"enabled": false},
 		"test":         map[string]any{"enabled": false},
+		// Loki's own metrics (off by default in the chart).
+		"monitoring": map[string]any{"serviceMonitor": map[string]any{"enabled": true, "labels": monitorLabels()}},
 	}
 }
+
+// TempoGeneratorProcessors feed Grafana's Tempo datasource: service-graphs the service map
+// (traces_service_graph_*), span-metrics the trace-to-metrics links and RED panels (traces_spanmetrics_*).
+var TempoGeneratorProcessors = []any{"service-graphs", "span-metrics"}
 
 // TempoValues run Tempo (single binary) on S3 (keys checked against the pinned chart archive).
 func TempoValues(a *Args, bucket, roleArn pulumi.StringInput) map[string]any {
@@ -200,6 +233,22 @@ func TempoValues(a *Args, bucket, roleArn pulumi.StringInput) map[string]any {
 			"retention":        fmt.Sprintf("%dh", a.TraceRetentionDays*24),
 			"reportingEnabled": false,
 			"resources":        resources("250m", "512Mi", "2", "2Gi"),
+			// The metrics generator turns spans into the service-graph and span metrics Grafana's service map and
+			// trace-to-metrics links query, remote-writing them (with exemplars) to Prometheus's receiver. Its WAL
+			// sits on the persistent volume (/var/tempo), not the chart's /tmp default.
+			"metricsGenerator": map[string]any{
+				"enabled":        true,
+				"remoteWriteUrl": PrometheusWriteURL(a.Namespace),
+				"storage": map[string]any{
+					"path":         "/var/tempo/generator/wal",
+					"remote_write": []any{map[string]any{"url": PrometheusWriteURL(a.Namespace), "send_exemplars": true}},
+				},
+				"traces_storage": map[string]any{"path": "/var/tempo/generator/traces"},
+			},
+			// Processors are enabled per tenant; without this the generator runs and produces nothing.
+			"overrides": map[string]any{"defaults": map[string]any{
+				"metrics_generator": map[string]any{"processors": TempoGeneratorProcessors},
+			}},
 			"storage": map[string]any{"trace": map[string]any{
 				"backend": "s3",
 				"s3": map[string]any{
@@ -213,7 +262,8 @@ func TempoValues(a *Args, bucket, roleArn pulumi.StringInput) map[string]any {
 			"name":        TempoServiceAccount,
 			"annotations": map[string]any{irsa.AnnotationKey: roleArn},
 		},
-		"persistence": map[string]any{"enabled": true, "size": "10Gi"},
+		"persistence":    map[string]any{"enabled": true, "size": "10Gi"},
+		"serviceMonitor": map[string]any{"enabled": true, "additionalLabels": monitorLabels()},
 	}
 }
 
@@ -248,10 +298,8 @@ func OtelCollectorValues(a *Args) map[string]any {
 					"endpoint": svc(tempoRelease, ns) + ":4317",
 					"tls":      map[string]any{"insecure": true},
 				},
-				"prometheusremotewrite": map[string]any{
-					"endpoint": fmt.Sprintf("http://%s:9090/api/v1/write", svc(kpsRelease+"-prometheus", ns)),
-				},
-				"otlphttp/loki": map[string]any{"endpoint": fmt.Sprintf("http://%s/otlp", svc(lokiRelease+"-gateway", ns))},
+				"prometheusremotewrite": map[string]any{"endpoint": PrometheusWriteURL(ns)},
+				"otlphttp/loki":         map[string]any{"endpoint": fmt.Sprintf("http://%s/otlp", svc(lokiRelease+"-gateway", ns))},
 			},
 			"service": map[string]any{"pipelines": map[string]any{
 				"traces":  pipeline("otlp/tempo"),
