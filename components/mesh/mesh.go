@@ -81,6 +81,12 @@ type Args struct {
 	TracingPort int
 	// TracingSamplingPercent of requests traced. Default: 1.
 	TracingSamplingPercent float64
+	// Monitoring creates a PodMonitor for every Envoy (sidecars and gateways: the istio_* metrics SLOs read) and
+	// a ServiceMonitor for istiod (monitors.go). Needs the Prometheus Operator CRDs: order the mesh after
+	// observability. Default: false.
+	Monitoring bool
+	// MonitorLabels are put on those monitors so the cluster's Prometheus selects them. Default: none.
+	MonitorLabels map[string]string
 }
 
 // Mesh is the component.
@@ -263,6 +269,12 @@ func NewMesh(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resour
 	if _, err := install(ctx, name, "gateway", charts.IstioGateway, a.GatewayNamespace, GatewayValues(&a), parent,
 		pulumi.DependsOn([]pulumi.Resource{gwNs}), pulumi.DependsOnInputs(chartResources(istiod))); err != nil {
 		return nil, err
+	}
+
+	if a.Monitoring {
+		if err := newMonitors(ctx, name, &a, parent, pulumi.DependsOn([]pulumi.Resource{sysNs})); err != nil {
+			return nil, err
+		}
 	}
 
 	crdReady := pulumi.DependsOnInputs(chartResources(base))
