@@ -18,7 +18,7 @@ help:
 	@echo "make policy-pack                      build bin/platform-policy"
 	@echo "make pulumi                           build the pinned Pulumi CLI into bin/pulumi"
 	@echo "make program                          build bin/platform, the program plain pulumi runs (Pulumi.yaml runtime.options.binary);"
-	@echo "                                      first build ~10 min on 2 cores with a cold Go build cache, under a minute after make test/preview"
+	@echo "                                      first build ~10 min on 2 cores with a cold Go build cache, a minute or two after make test/preview"
 
 # Unit and mock-based tests of every package; the policy pack's protocol test drives the real CLI.
 unit: pulumi policy-pack

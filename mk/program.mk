@@ -19,5 +19,5 @@ PROGRAM := $(BIN_DIR)/platform
 # Phony like policy-pack: go build knows better than make whether a source changed.
 program:
 	@mkdir -p $(BIN_DIR)
-	@test -x $(PROGRAM) || echo ">> building the program into $(PROGRAM) (first build: ~10 min on 2 cores with a cold Go build cache, under a minute when make test or make preview already compiled the SDKs)"
+	@test -x $(PROGRAM) || echo ">> building the program into $(PROGRAM) (first build: ~10 min on 2 cores with a cold Go build cache, a minute or two when make test or make preview already compiled the SDKs)"
 	$(GO) build -o $(PROGRAM) .

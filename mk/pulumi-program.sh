@@ -15,7 +15,7 @@
 set -eu
 root=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
 if [ ! -x "$root/bin/platform" ]; then
-	echo "building the program into bin/platform (first build: under a minute when make test or make preview already compiled the SDKs, ~10 min on 2 cores with a cold Go build cache; later runs rebuild only what changed)" >&2
+	echo "building the program into bin/platform (first build: a minute or two when make test or make preview already compiled the SDKs, ~10 min on 2 cores with a cold Go build cache; later runs rebuild only what changed)" >&2
 fi
 go -C "$root" build -o bin/platform .
 exec "$root/bin/platform" "$@"
