@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -58,6 +59,43 @@ func TestARunsRoleDoesNotChangeWhatIsStored(t *testing.T) {
 				}
 			}
 			assert.Equal(t, inputs["deploy"], inputs["readOnly"])
+		})
+	}
+}
+
+// The kubeconfig the program's Kubernetes provider (and the `kubeconfig` output) uses runs
+// `aws eks get-token` with the stack's profile and region: the identity that holds the access entry.
+func TestEachStacksKubeconfigExecNamesTheProfileAndRegion(t *testing.T) {
+	regions := map[string]string{"dev": "us-west-2", "staging": "us-west-2", "prod": "us-east-1"}
+	for env, region := range regions {
+		t.Run(env, func(t *testing.T) {
+			g, err := runStack(t, env, false)
+			require.NoError(t, err)
+			kc := g.Named(t, "pulumi:providers:kubernetes", "platform-"+env+"-k8s").Inputs["kubeconfig"]
+			require.True(t, kc.IsSecret(), "the kubeconfig stays a secret")
+			var doc struct {
+				Users []struct {
+					User struct {
+						Exec struct {
+							Command string
+							Args    []string
+						}
+					}
+				}
+			}
+			require.NoError(t, json.Unmarshal([]byte(kc.SecretValue().Element.StringValue()), &doc))
+			require.Len(t, doc.Users, 1)
+			exec := doc.Users[0].User.Exec
+			assert.Equal(t, "aws", exec.Command)
+			require.Equal(t, []string{"eks", "get-token"}, exec.Args[:2])
+			flags := map[string]string{}
+			for i := 2; i+1 < len(exec.Args); i += 2 {
+				flags[exec.Args[i]] = exec.Args[i+1]
+			}
+			assert.Equal(t, "platform-"+env, flags["--cluster-name"])
+			assert.Equal(t, "platform-"+env, flags["--profile"])
+			assert.Equal(t, region, flags["--region"])
+			assert.NotContains(t, flags, "--role", "no role ARN: it would differ between a deploy and a read-only run")
 		})
 	}
 }

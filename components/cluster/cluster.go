@@ -65,7 +65,7 @@ type ClusterArgs struct {
 	CreatorRoleArn string
 	// Profile is the AWS shared-config profile the kubeconfigs authenticate with: pulumi-eks's own (through
 	// providerCredentialOpts.profileName, which v2.8.1 turns into AWS_PROFILE in the exec environment) and
-	// KubeconfigJSON. The profile resolves to the run's role (the deploy role for `pulumi up`, a view-only
+	// KubeconfigJSON (`--profile`). The profile resolves to the run's role (the deploy role for `pulumi up`, a view-only
 	// role for previews), the same identity the aws provider uses, and its name is the same every run, so
 	// nothing stored changes when a read-only run follows a deploy. Default: none (the ambient identity).
 	Profile string
@@ -370,8 +370,10 @@ func credentialOpts(profile string) eks.KubeconfigOptionsPtrInput {
 	return &eks.KubeconfigOptionsArgs{ProfileName: pulumi.String(profile)}
 }
 
-// withIdentity adds AWS_PROFILE=profile to the exec environment and --region to the `aws eks get-token`
-// arguments of every user in kubeconfig (the JSON pulumi-eks emits). Empty values add nothing.
+// withIdentity sets --profile and --region in the `aws eks get-token` arguments of every user in kubeconfig
+// (the JSON pulumi-eks emits). An argument, not AWS_PROFILE: the AWS CLI prefers credentials in the
+// environment (AWS_ACCESS_KEY_ID, ...) over AWS_PROFILE, but an explicit --profile over both. Empty values
+// add nothing.
 func withIdentity(kubeconfig, profile, region string) (string, error) {
 	if profile == "" && region == "" {
 		return kubeconfig, nil
@@ -388,23 +390,13 @@ func withIdentity(kubeconfig, profile, region string) (string, error) {
 		if exec == nil {
 			continue
 		}
-		if region != "" {
-			args, _ := exec["args"].([]any)
-			if !containsArg(args, "--region") {
-				exec["args"] = append(args, "--region", region)
+		args, _ := exec["args"].([]any)
+		for _, o := range []struct{ flag, value string }{{"--profile", profile}, {"--region", region}} {
+			if o.value != "" {
+				args = setArg(args, o.flag, o.value)
 			}
 		}
-		if profile != "" {
-			var env []any
-			if old, ok := exec["env"].([]any); ok {
-				for _, e := range old {
-					if m, _ := e.(map[string]any); m == nil || m["name"] != "AWS_PROFILE" {
-						env = append(env, e)
-					}
-				}
-			}
-			exec["env"] = append(env, map[string]any{"name": "AWS_PROFILE", "value": profile})
-		}
+		exec["args"] = args
 	}
 	out, err := json.Marshal(doc)
 	if err != nil {
@@ -413,13 +405,15 @@ func withIdentity(kubeconfig, profile, region string) (string, error) {
 	return string(out), nil
 }
 
-func containsArg(args []any, flag string) bool {
-	for _, a := range args {
-		if a == flag {
-			return true
+// setArg sets flag's value in args, replacing the value it has, else appending both.
+func setArg(args []any, flag, value string) []any {
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == flag {
+			args[i+1] = value
+			return args
 		}
 	}
-	return false
+	return append(args, flag, value)
 }
 
 func accessEntry(principal, policy string) eks.AccessEntryArgs {

@@ -178,7 +178,7 @@ func TestWithIdentityAddsTheProfileAndRegionToTheExecCredential(t *testing.T) {
 	// The shape pulumi-eks v2.8.1 exports (nodejs/eks/cluster.ts, generateKubeconfig without the profile).
 	in := `{"apiVersion":"v1","users":[{"name":"aws","user":{"exec":{"apiVersion":"client.authentication.k8s.io/v1beta1","command":"aws",` +
 		`"args":["eks","get-token","--cluster-name","platform-staging","--output","json"],` +
-		`"env":[{"name":"KUBERNETES_EXEC_INFO","value":"{}"},{"name":"AWS_PROFILE","value":"stale"}]}}}]}`
+		`"env":[{"name":"KUBERNETES_EXEC_INFO","value":"{}"}]}}}]}`
 	out, err := withIdentity(in, "platform-staging", "us-west-2")
 	require.NoError(t, err)
 	var doc struct {
@@ -193,8 +193,13 @@ func TestWithIdentityAddsTheProfileAndRegionToTheExecCredential(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	exec := doc.Users[0].User.Exec
-	assert.Equal(t, []string{"eks", "get-token", "--cluster-name", "platform-staging", "--output", "json", "--region", "us-west-2"}, exec.Args)
-	assert.Equal(t, []struct{ Name, Value string }{{"KUBERNETES_EXEC_INFO", "{}"}, {"AWS_PROFILE", "platform-staging"}}, exec.Env)
+	assert.Equal(t, []string{"eks", "get-token", "--cluster-name", "platform-staging", "--output", "json",
+		"--profile", "platform-staging", "--region", "us-west-2"}, exec.Args)
+	assert.Equal(t, []struct{ Name, Value string }{{"KUBERNETES_EXEC_INFO", "{}"}}, exec.Env)
+
+	again, err := withIdentity(out, "platform-prod", "us-east-1")
+	require.NoError(t, err)
+	assert.Contains(t, again, `"--profile","platform-prod","--region","us-east-1"]`, "set, not appended twice")
 
 	same, err := withIdentity(in, "", "")
 	require.NoError(t, err)
