@@ -108,6 +108,17 @@ func TestInvalidConfigurationIsRejectedWithItsPath(t *testing.T) {
 		{"VPC that fits two AZs but cannot grow to four", Dev, func(s stack) {
 			section(s, "network")["subnetNewBits"] = obj{"private": 2, "public": 4, "intra": 4}
 		}, "network.cidr: too small for the requested subnets: a /16 VPC has room for 65536 addresses but private /18, public /20 and intra /20 subnets, reserved for 4 AZs"},
+		{"cluster name with capitals, which S3 bucket names refuse", Dev, func(s stack) { section(s, "cluster")["name"] = "Platform-Dev" },
+			`cluster.name: "Platform-Dev" must be lowercase letters, digits and hyphens`},
+		{"cluster name too long for the cluster-autoscaler IAM role", Dev, func(s stack) {
+			section(s, "cluster")["name"] = "platform-dev-eu-west-1"
+		}, `cluster.name: "platform-dev-eu-west-1" is 22 characters; at most 20 fit every name derived from it: IAM role of cluster-autoscaler (components/autoscaling) would be 66 characters (limit 64)`},
+		{"cluster name S3 refuses at the start of a bucket name", Dev, func(s stack) { section(s, "cluster")["name"] = "xn--platform" },
+			`cluster.name: "xn--platform" starts with "xn--"`},
+		{"GPU pool whose node group name would pass EKS's 63", Dev, func(s stack) {
+			section(s, "cluster")["name"] = "platform-dev-euw1-ab"
+			section(s, "gpuPools")["inference-with-a-long-pool-name"] = section(s, "gpuPools")["inference-a"]
+		}, "gpuPools.inference-with-a-long-pool-name: node group name platform-dev-euw1-ab-gpu-inference-with-a-long-pool-name plus Pulumi's 8-character suffix would be 64 characters; EKS allows 63"},
 		{"fewer AZs than prod requires", Prod, func(s stack) { section(s, "network")["azCount"] = 2 }, "network.azCount: must be >= 3 in this environment, got 2"},
 		{"single NAT in prod", Prod, func(s stack) { section(s, "network")["natGateways"] = "single" }, `network.natGateways: must be "perAz" in this environment`},
 		{"unknown NAT strategy", Dev, func(s stack) { section(s, "network")["natGateways"] = "none" }, `network.natGateways: "none" is not supported`},

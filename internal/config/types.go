@@ -99,7 +99,8 @@ type SubnetNewBits struct {
 
 // Cluster is config key platform:cluster.
 type Cluster struct {
-	// Name of the EKS cluster. Default: platform-<environment>.
+	// Name of the EKS cluster: lowercase letters, digits and hyphens, at most MaxClusterNameLength (20)
+	// characters so every name derived from it fits (see DerivedNames). Default: platform-<environment>.
 	Name string `json:"name,omitempty"`
 	// KubernetesVersion is the pinned control-plane version, one of SupportedKubernetesVersions. Required.
 	KubernetesVersion string `json:"kubernetesVersion"`

@@ -54,7 +54,7 @@ var (
 	principalArnRe = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+$`)
 	roleArnRe      = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
 	profileRe      = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-	clusterNameRe  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,99}$`)
+	clusterNameRe  = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
 	poolNameRe     = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$`)
 	addonVersionRe = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$`)
 	endpointSvcRe  = regexp.MustCompile(`^[a-z0-9]+([.-][a-z0-9]+)*$`)
@@ -90,6 +90,7 @@ func Validate(c *Config) error {
 	vpc := validateNetwork(&ps, c.Network, req, envOK)
 	validateCluster(&ps, c.Cluster, vpc, req, c.Environment)
 	validateGPUPools(&ps, c.GPUPools, c.Environment)
+	validateDerivedNames(&ps, c)
 	addService := func(path, msg string) { ps = append(ps, Problem{Path: path, Message: msg}) }
 	c.Services.validate(c.Environment, addService)
 	if slices.Contains(SupportedKubernetesVersions, c.Cluster.KubernetesVersion) {
@@ -267,7 +268,7 @@ func NewBits(n Network) map[subnets.Tier]int {
 
 func validateCluster(ps *problems, c Cluster, vpc netip.Prefix, req Requirements, env Environment) {
 	if !clusterNameRe.MatchString(c.Name) {
-		ps.add("cluster.name", "%q must start with a letter and hold only letters, digits and hyphens (at most 100)", c.Name)
+		ps.add("cluster.name", "%q must be lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (it prefixes S3 bucket names), at most %d characters", c.Name, MaxClusterNameLength())
 	}
 	switch {
 	case c.KubernetesVersion == "":
