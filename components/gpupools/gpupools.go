@@ -28,6 +28,12 @@ const (
 	LabelModel       = "platform.io/gpu-model"
 	LabelGPUPresent  = "nvidia.com/gpu.present"
 	TaintKey         = "nvidia.com/gpu"
+	// LabelAWSAccelerator is the GPU label of cluster-autoscaler's AWS cloud provider
+	// (cluster-autoscaler/cloudprovider/aws/aws_cloud_provider.go, GPULabel). A node carrying it whose
+	// nvidia.com/gpu is still 0 (device plugin not yet up) is treated as not ready rather than as a node
+	// without GPUs, so the autoscaler waits for it instead of scaling out again for the same pending pod.
+	// Through the node-template tags it also describes a pool scaled to zero.
+	LabelAWSAccelerator = "k8s.amazonaws.com/accelerator"
 )
 
 // Pool sizes and shapes one GPU pool.
@@ -134,7 +140,24 @@ func Labels(pool string, p Pool) map[string]string {
 	out[LabelPool] = pool
 	out[LabelGPUPresent] = "true"
 	out[LabelModel] = Model(p.InstanceTypes)
+	out[LabelAWSAccelerator] = AcceleratorType(out[LabelModel])
 	return out
+}
+
+// acceleratorTypes are the values cluster-autoscaler's AWS provider lists for its GPU label
+// (availableGPUTypes in aws_cloud_provider.go); models it does not list get "nvidia-<model>" in the same
+// form, since the autoscaler's readiness check needs only the label to be present.
+var acceleratorTypes = map[string]string{
+	"T4": "nvidia-tesla-t4", "V100": "nvidia-tesla-v100", "A100": "nvidia-tesla-a100",
+	"A10G": "nvidia-a10g", "L4": "nvidia-l4", "L40S": "nvidia-l40s",
+}
+
+// AcceleratorType is the k8s.amazonaws.com/accelerator value for a GPU model.
+func AcceleratorType(model string) string {
+	if v, ok := acceleratorTypes[model]; ok {
+		return v
+	}
+	return "nvidia-" + strings.ToLower(model)
 }
 
 // gpuModels maps instance families to the GPU they carry.

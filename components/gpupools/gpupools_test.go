@@ -68,6 +68,21 @@ func TestScaleFromZeroTagsDescribeTheNodesOnTheAutoScalingGroup(t *testing.T) {
 	assert.Equal(t, "true:NoSchedule", got[p+"taint/nvidia.com/gpu"])
 	assert.Equal(t, "nvidia", got[p+"label/"+LabelAccelerator])
 	assert.Equal(t, "A10G", got[p+"label/"+LabelModel])
+	// cluster-autoscaler's AWS provider waits for a node with this label to report its GPUs instead of
+	// scaling out again; the tag gives a pool at zero nodes the same label.
+	assert.Equal(t, "nvidia-a10g", got[p+"label/k8s.amazonaws.com/accelerator"])
+}
+
+func TestEveryPoolNodeCarriesTheAutoscalersGPULabel(t *testing.T) {
+	g := run(t, map[string]Pool{
+		"l4":   {InstanceTypes: []string{"g6.xlarge"}, MaxSize: 1},
+		"h100": {InstanceTypes: []string{"p5.48xlarge"}, MaxSize: 1},
+	})
+	got := map[string]string{}
+	for _, ng := range g.OfType("aws:eks/nodeGroup:NodeGroup") {
+		got[ng.Name] = ng.Inputs["labels"].ObjectValue()["k8s.amazonaws.com/accelerator"].StringValue()
+	}
+	assert.Equal(t, map[string]string{"gpu-l4": "nvidia-l4", "gpu-h100": "nvidia-h100"}, got)
 }
 
 func TestNoPoolsIsAnEmptyComponent(t *testing.T) {
