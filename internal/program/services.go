@@ -37,9 +37,9 @@ type Services struct {
 }
 
 // buildServices installs the platform services on the cluster p created, in dependency order:
-// observability first (its CRDs and collector are what the mesh's tracing and the DCGM ServiceMonitor
-// target), then mesh, GPU runtime, autoscaling, Vault and External Secrets, and -- only when
-// vault.configure is set -- Vault's configuration. svc is the validated service configuration.
+// observability first (its CRDs and collector are what the mesh's tracing and monitors, the DCGM
+// ServiceMonitor and Vault's ServiceMonitor and alerts need), then mesh, GPU runtime, autoscaling, Vault and
+// External Secrets, and -- only when vault.configure is set -- Vault's configuration. svc is the validated service configuration.
 func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Services, error) {
 	cfg := p.Config
 	name := cfg.Cluster.Name
@@ -100,6 +100,9 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		LoadBalancerSourceRanges: m.LoadBalancerSourceRanges,
 		TracingService:           fmt.Sprintf("otel-collector.%s.svc.cluster.local", observability.DefaultNamespace),
 		TracingSamplingPercent:   m.TracingSamplingPercent,
+		// The Envoy and istiod monitors feed the SLO rules; their CRDs come with observability (ordered below).
+		Monitoring:    true,
+		MonitorLabels: observability.MonitorLabels(),
 	}, after, pulumi.DependsOn([]pulumi.Resource{out.Observability})); err != nil {
 		return nil, fmt.Errorf("mesh: %w", err)
 	}
@@ -108,7 +111,8 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		KubeProvider:       kp,
 		EnableDCGMExporter: *svc.GPURuntime.DCGMExporter,
 		// The ServiceMonitor CRD comes with kube-prometheus-stack, hence the dependency below.
-		ServiceMonitor: *svc.GPURuntime.DCGMExporter,
+		ServiceMonitor:       *svc.GPURuntime.DCGMExporter,
+		ServiceMonitorLabels: observability.MonitorLabels(),
 	}, after, pulumi.DependsOn([]pulumi.Resource{out.Observability})); err != nil {
 		return nil, fmt.Errorf("gpu runtime: %w", err)
 	}
@@ -135,7 +139,10 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		Injector:              *v.Injector,
 		KMSDeletionWindowDays: v.KMSDeletionWindowDays,
 		ProtectUnsealKey:      prod,
-	}, after); err != nil {
+		// Every pod scraped, with sealed/down/no-leader alerts. The release renders a ServiceMonitor and a
+		// PrometheusRule, whose CRDs come with observability: hence the dependency.
+		Monitoring: true,
+	}, after, pulumi.DependsOn([]pulumi.Resource{out.Observability})); err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
 	if out.ExternalSecrets, err = externalsecrets.NewExternalSecrets(ctx, name+"-external-secrets", &externalsecrets.Args{
