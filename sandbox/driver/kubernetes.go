@@ -104,6 +104,11 @@ func (s *Sandbox) Kubeconfig() string {
 func withSandboxAwaits(run pulumi.RunFunc) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		err := ctx.RegisterResourceTransform(func(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+			// The provider registers the v4 Chart component again inside its Construct, with no inputs; stack
+			// transforms see that registration too, and it must stay as the provider made it (empty).
+			if len(args.Props) == 0 {
+				return nil
+			}
 			switch args.Type {
 			case "kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Release":
 				props := pulumi.Map{}
