@@ -1,7 +1,8 @@
 // Package autoscaling provides the Autoscaling component: cluster-autoscaler (node autoscaling, with
 // auto-discovery of the cluster's managed node groups so GPU pools scale up from zero using the node-template
-// tags the gpupools component sets) through an IRSA role scoped by the cluster's tag, and KEDA for
-// event-driven workload scaling.
+// tags the gpupools component sets) through an IRSA role scoped by the cluster's tag, KEDA for
+// event-driven workload scaling, and metrics-server, which serves the resource metrics API that
+// HorizontalPodAutoscalers and KEDA's cpu/memory triggers read (EKS does not install it).
 //
 // It does not create node groups or the tags auto-discovery reads; it does not scale anything by itself.
 package autoscaling
@@ -49,6 +50,10 @@ type Args struct {
 	EnableKEDA bool
 	// KEDAOperatorReplicas runs that many KEDA operators. Default: 1.
 	KEDAOperatorReplicas int
+	// MetricsServerReplicas runs that many metrics-server pods in kube-system (the resource metrics API HPAs and
+	// KEDA's cpu/memory triggers read; see metricsserver.go). More than one adds anti-affinity and a
+	// PodDisruptionBudget. Default: 1.
+	MetricsServerReplicas int
 }
 
 // Autoscaling is the component.
@@ -79,6 +84,9 @@ func (a *Args) applyDefaults() {
 	if a.KEDAOperatorReplicas == 0 {
 		a.KEDAOperatorReplicas = 1
 	}
+	if a.MetricsServerReplicas == 0 {
+		a.MetricsServerReplicas = 1
+	}
 }
 
 // ValidateArgs returns every problem with args (after defaults), or nil.
@@ -95,6 +103,9 @@ func ValidateArgs(a *Args) error {
 	}
 	if a.KEDAOperatorReplicas < 1 {
 		p = append(p, "kedaOperatorReplicas must be >= 1")
+	}
+	if a.MetricsServerReplicas < 1 {
+		p = append(p, fmt.Sprintf("metricsServerReplicas must be >= 1 (got %d)", a.MetricsServerReplicas))
 	}
 	if len(p) > 0 {
 		return fmt.Errorf("autoscaling: %s", strings.Join(p, "; "))
@@ -186,6 +197,11 @@ func NewAutoscaling(ctx *pulumi.Context, name string, args *Args, opts ...pulumi
 	}
 	if _, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-%s", name, caRelease), chartv4.Args(ca, caRelease, a.Namespace, ClusterAutoscalerValues(&a, a.ClusterName, role.Role.Arn)), append(inNs, pulumi.DependsOn([]pulumi.Resource{role.Policy}))...); err != nil {
 		return nil, fmt.Errorf("autoscaling %s: %w", caRelease, err)
+	}
+
+	// kube-system exists in every cluster: no namespace to wait for.
+	if err := newMetricsServer(ctx, name, &a, parent); err != nil {
+		return nil, err
 	}
 
 	if a.EnableKEDA {

@@ -128,14 +128,17 @@ func TestKEDAOptional(t *testing.T) {
 	a.EnableKEDA = false
 	g, err := run(t, a, false)
 	require.NoError(t, err)
-	require.Len(t, g.OfType(chartstest.ChartV4), 1)
+	require.Len(t, g.OfType(chartstest.ChartV4), 2, "cluster-autoscaler and metrics-server")
+	for _, c := range g.OfType(chartstest.ChartV4) {
+		require.NotEqual(t, "dev-autoscaling-keda", c.Name)
+	}
 }
 
 // A first preview has no cluster yet: every cluster output is unknown and the component must still plan.
 func TestEvaluatesWithUnknownClusterOutputs(t *testing.T) {
 	g, err := run(t, baseArgs(), true)
 	require.NoError(t, err)
-	require.Len(t, g.OfType(chartstest.ChartV4), 2)
+	require.Len(t, g.OfType(chartstest.ChartV4), 3, "cluster-autoscaler, metrics-server and KEDA")
 	g.Only(t, "aws:iam/role:Role")
 }
 

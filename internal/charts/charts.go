@@ -39,6 +39,7 @@ const (
 	OpenTelemetryCollect = "opentelemetry-collector"
 	Vault                = "vault"
 	ExternalSecrets      = "external-secrets"
+	MetricsServer        = "metrics-server"
 )
 
 // istioVersion is shared by the three Istio charts: base, istiod and gateway must move together.
@@ -58,6 +59,7 @@ var catalogue = map[string]Chart{
 	ExternalSecrets:      {Repo: "https://charts.external-secrets.io", Chart: "external-secrets", Version: "2.9.0"},
 	ClusterAutoscaler:    {Repo: "https://kubernetes.github.io/autoscaler", Chart: "cluster-autoscaler", Version: "9.59.0"},
 	KEDA:                 {Repo: "https://kedacore.github.io/charts", Chart: "keda", Version: "2.20.2"},
+	MetricsServer:        {Repo: "https://kubernetes-sigs.github.io/metrics-server", Chart: "metrics-server", Version: "3.13.1"},
 }
 
 // Lookup returns the catalogue entry for name, refusing one Guard refuses (an unpinned version, a repository

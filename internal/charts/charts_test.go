@@ -22,6 +22,7 @@ var officialRepos = map[string]bool{
 	"https://kedacore.github.io/charts":                          true,
 	"https://kubernetes.github.io/autoscaler":                    true,
 	"https://charts.external-secrets.io":                         true,
+	"https://kubernetes-sigs.github.io/metrics-server":           true,
 }
 
 func TestCatalogueEntriesArePinnedToOfficialRepos(t *testing.T) {

@@ -214,3 +214,14 @@ func TestVaultMonitoredAfterObservability(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsServerHAInProd: the resource metrics API exists on every stack (EKS does not install it); prod runs two
+// replicas apart with a budget, dev one without a budget that would block node drains.
+func TestMetricsServerHAInProd(t *testing.T) {
+	for env, replicas := range map[string]int{"dev": 1, "prod": 2} {
+		g, _ := runWithServices(t, env)
+		v := chartstest.Values(t, g.ByName(t, "platform-"+env+"-autoscaling-metrics-server").Inputs)
+		require.EqualValues(t, replicas, v["replicas"], env)
+		require.Equal(t, replicas > 1, chartstest.Lookup(v, "podDisruptionBudget", "enabled"), env)
+	}
+}

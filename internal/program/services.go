@@ -126,6 +126,8 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		ScaleDownUnneededTime:     as.ScaleDownUnneededTime,
 		EnableKEDA:                *as.KEDA,
 		KEDAOperatorReplicas:      as.KEDAOperatorReplicas,
+		// The resource metrics API every HPA and KEDA cpu/memory trigger reads; HA in prod.
+		MetricsServerReplicas: pickInt(prod, 2, 1),
 	}, after); err != nil {
 		return nil, fmt.Errorf("autoscaling: %w", err)
 	}

@@ -49,6 +49,7 @@ func init() {
 					"https://helm.releases.hashicorp.com",
 					"https://istio-release.storage.googleapis.com/charts",
 					"https://kedacore.github.io/charts",
+					"https://kubernetes-sigs.github.io/metrics-server",
 					"https://kubernetes.github.io/autoscaler",
 					"https://nvidia.github.io/dcgm-exporter/helm-charts",
 					"https://nvidia.github.io/k8s-device-plugin",
