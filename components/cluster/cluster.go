@@ -122,6 +122,9 @@ type Cluster struct {
 	// NodeSecurityGroupID is pulumi-eks's node security group, the only security group on every managed
 	// node (the system group's and, through gpupools, the GPU pools' launch templates name it).
 	NodeSecurityGroupID pulumi.StringOutput `pulumi:"nodeSecurityGroupId"`
+	// ClusterSecurityGroupID is the security group EKS created for the cluster, on the API endpoint's network
+	// interfaces: in-VPC clients of the private endpoint (the CI runner) get ingress on it.
+	ClusterSecurityGroupID pulumi.StringOutput `pulumi:"clusterSecurityGroupId"`
 	// KmsKeyArn encrypts Kubernetes secrets and the control-plane logs.
 	KmsKeyArn pulumi.StringOutput `pulumi:"kmsKeyArn"`
 	// NodeRoleArn is the role every managed node group's instances use.
@@ -311,18 +314,20 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	c.OidcProviderArn = oidc.Arn
 	c.OidcIssuer = issuer
 	c.NodeSecurityGroupID = nodeSG
+	c.ClusterSecurityGroupID = described.VpcConfig().ClusterSecurityGroupId()
 	c.KmsKeyArn = key.Arn
 	c.NodeRoleArn = nodeRole.Arn
 	c.SystemNodeGroupName = group.NodeGroup.NodeGroupName
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"name":                c.Name,
-		"kubeconfigJson":      c.KubeconfigJSON,
-		"oidcProviderArn":     c.OidcProviderArn,
-		"oidcIssuer":          c.OidcIssuer,
-		"nodeSecurityGroupId": c.NodeSecurityGroupID,
-		"kmsKeyArn":           c.KmsKeyArn,
-		"nodeRoleArn":         c.NodeRoleArn,
-		"systemNodeGroupName": c.SystemNodeGroupName,
+		"name":                   c.Name,
+		"kubeconfigJson":         c.KubeconfigJSON,
+		"oidcProviderArn":        c.OidcProviderArn,
+		"oidcIssuer":             c.OidcIssuer,
+		"nodeSecurityGroupId":    c.NodeSecurityGroupID,
+		"clusterSecurityGroupId": c.ClusterSecurityGroupID,
+		"kmsKeyArn":              c.KmsKeyArn,
+		"nodeRoleArn":            c.NodeRoleArn,
+		"systemNodeGroupName":    c.SystemNodeGroupName,
 	}); err != nil {
 		return nil, err
 	}

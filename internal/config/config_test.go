@@ -40,7 +40,10 @@ type obj = map[string]any
 func validStack(env Environment) stack {
 	endpoint := obj{"publicAccess": true, "publicAccessCidrs": []string{"203.0.113.0/24"}}
 	if env == Prod {
-		endpoint = obj{"publicAccess": false}
+		endpoint = obj{"publicAccess": false, "ciRunner": obj{
+			"repository":    "platform-team/platform",
+			"connectionArn": "arn:aws:codeconnections:us-west-2:123456789012:connection/0123abcd-0123-4567-89ab-0123456789ab",
+		}}
 	}
 	pool := obj{"instanceTypes": []string{"g6.xlarge"}, "maxSize": 2}
 	return stack{
@@ -285,4 +288,26 @@ func TestTheProfileDefaultsPerEnvironmentAndMustBeAProfileName(t *testing.T) {
 	validateAWS(&ps, AWS{Region: "us-west-2", AllowedAccountIDs: []string{"123456789012"}, Profile: "prod admin]"})
 	require.Len(t, ps, 1)
 	assert.Contains(t, ps[0].String(), `aws.profile: "prod admin]" is not a usable AWS profile name`)
+}
+
+func TestAPrivateOnlyEndpointNeedsTheCIRunnerAndItsFieldsAreChecked(t *testing.T) {
+	s := validStack(Prod)
+	delete(section(s, "cluster")["endpoint"].(obj), "ciRunner")
+	assert.Equal(t, []string{"cluster.endpoint.ciRunner: required in prod: the API endpoint is private-only, so CI previews and deploys only from a runner inside the VPC; set repository and connectionArn (docs/pipeline.md)"}, problemsOf(t, s))
+
+	s = validStack(Prod)
+	section(s, "cluster")["endpoint"].(obj)["ciRunner"] = obj{"repository": "no-slash", "connectionArn": "arn:aws:iam::123456789012:role/x", "computeType": "BUILD_LAMBDA_1GB", "logRetentionDays": -1}
+	assert.Equal(t, []string{
+		`cluster.endpoint.ciRunner.repository: "no-slash" is not a GitHub repository "owner/name"`,
+		`cluster.endpoint.ciRunner.connectionArn: "arn:aws:iam::123456789012:role/x" is not a CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:connection/<id>)`,
+		`cluster.endpoint.ciRunner.computeType: "BUILD_LAMBDA_1GB" is not one of BUILD_GENERAL1_SMALL, BUILD_GENERAL1_MEDIUM, BUILD_GENERAL1_LARGE, BUILD_GENERAL1_XLARGE, BUILD_GENERAL1_2XLARGE`,
+		"cluster.endpoint.ciRunner.logRetentionDays: must be >= 1, got -1",
+	}, problemsOf(t, s))
+
+	c, err := Parse(validStack(Prod).source())
+	require.NoError(t, err)
+	r := c.Cluster.Endpoint.CIRunner
+	assert.Equal(t, "BUILD_GENERAL1_LARGE", r.ComputeType)
+	assert.Equal(t, "aws/codebuild/amazonlinux-x86_64-standard:5.0", r.Image)
+	assert.Equal(t, 365, r.LogRetentionDays)
 }

@@ -49,6 +49,17 @@ func ApplyDefaults(c *Config) {
 	if cl.LogRetentionDays == 0 {
 		cl.LogRetentionDays = retentionDays(c.Environment)
 	}
+	if r := cl.Endpoint.CIRunner; r != nil {
+		if r.ComputeType == "" {
+			r.ComputeType = "BUILD_GENERAL1_LARGE"
+		}
+		if r.Image == "" {
+			r.Image = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+		}
+		if r.LogRetentionDays == 0 {
+			r.LogRetentionDays = retentionDays(c.Environment)
+		}
+	}
 	if cl.KMSDeletionWindowDays == 0 {
 		cl.KMSDeletionWindowDays = pick(dev, 7, 30)
 	}

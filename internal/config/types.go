@@ -135,6 +135,27 @@ type Endpoint struct {
 	// PublicAccessCidrs allowed to reach the public endpoint; required when PublicAccess is true,
 	// never 0.0.0.0/0. Default: none.
 	PublicAccessCidrs []string `json:"publicAccessCidrs,omitempty"`
+	// CIRunner is CI's path to a private-only endpoint: a CodeBuild project in the VPC's private subnets that
+	// runs this repository's GitHub Actions jobs (components/cirunner). Required where the endpoint must be
+	// private-only (staging, prod); allowed anywhere. Default: none.
+	CIRunner *CIRunner `json:"ciRunner,omitempty"`
+}
+
+// CIRunner is cluster.endpoint.ciRunner.
+type CIRunner struct {
+	// Repository is the GitHub repository ("owner/name") whose queued workflow jobs the runner takes.
+	// Required.
+	Repository string `json:"repository"`
+	// ConnectionArn is the AWS CodeConnections connection to GitHub that CodeBuild authenticates with
+	// (created and authorized once per account in the console; docs/pipeline.md). Required.
+	ConnectionArn string `json:"connectionArn"`
+	// ComputeType of the runner's builds. Default: BUILD_GENERAL1_LARGE (the program's first build compiles
+	// the AWS SDK).
+	ComputeType string `json:"computeType,omitempty"`
+	// Image of the runner's builds. Default: aws/codebuild/amazonlinux-x86_64-standard:5.0.
+	Image string `json:"image,omitempty"`
+	// LogRetentionDays of the runner's build logs. Default: the environment's log retention.
+	LogRetentionDays int `json:"logRetentionDays,omitempty"`
 }
 
 // NodeGroup is cluster.systemNodeGroup.

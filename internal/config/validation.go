@@ -297,6 +297,12 @@ func validateCluster(ps *problems, c Cluster, vpc netip.Prefix, req Requirements
 	} else if len(e.PublicAccessCidrs) > 0 {
 		ps.add("cluster.endpoint.publicAccessCidrs", "has no effect while publicAccess is false; remove it or enable publicAccess")
 	}
+	if e.CIRunner == nil && !e.PublicAccess && req.PrivateEndpointOnly && slices.Contains(Environments, env) {
+		ps.add("cluster.endpoint.ciRunner", "required in %s: the API endpoint is private-only, so CI previews and deploys only from a runner inside the VPC; set repository and connectionArn (docs/pipeline.md)", env)
+	}
+	if r := e.CIRunner; r != nil {
+		validateCIRunner(ps, *r)
+	}
 	for i, s := range e.PublicAccessCidrs {
 		path := fmt.Sprintf("cluster.endpoint.publicAccessCidrs[%d]", i)
 		p, err := netip.ParsePrefix(s)
@@ -498,4 +504,29 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+var (
+	repositoryRe    = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
+	connectionArnRe = regexp.MustCompile(`^arn:aws(-[a-z]+)*:(codeconnections|codestar-connections):[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]:[0-9]{12}:connection/[0-9a-f-]{36}$`)
+	// codeBuildComputeTypes are the container compute types of a CodeBuild project (CodeBuild API
+	// reference, ComputeType; the Lambda and reserved-capacity types cannot host a GitHub Actions runner
+	// in a VPC).
+	codeBuildComputeTypes = []string{"BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE", "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE"}
+)
+
+func validateCIRunner(ps *problems, r CIRunner) {
+	const p = "cluster.endpoint.ciRunner"
+	if !repositoryRe.MatchString(r.Repository) {
+		ps.add(p+".repository", "%q is not a GitHub repository \"owner/name\"", r.Repository)
+	}
+	if !connectionArnRe.MatchString(r.ConnectionArn) {
+		ps.add(p+".connectionArn", "%q is not a CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:connection/<id>)", r.ConnectionArn)
+	}
+	if !slices.Contains(codeBuildComputeTypes, r.ComputeType) {
+		ps.add(p+".computeType", "%q is not one of %s", r.ComputeType, strings.Join(codeBuildComputeTypes, ", "))
+	}
+	if r.LogRetentionDays < 1 {
+		ps.add(p+".logRetentionDays", "must be >= 1, got %d", r.LogRetentionDays)
+	}
 }

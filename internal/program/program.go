@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platform-team/platform/components/cirunner"
 	"github.com/platform-team/platform/components/cluster"
 	"github.com/platform-team/platform/components/gpupools"
 	"github.com/platform-team/platform/components/network"
@@ -41,6 +42,8 @@ type Platform struct {
 	Network  *network.Network
 	Cluster  *cluster.Cluster
 	GPUPools *gpupools.GPUPools
+	// CIRunner is CI's runner inside the VPC; nil where the stack has none (cluster.endpoint.ciRunner).
+	CIRunner *cirunner.CIRunner
 }
 
 // Build creates the foundation (provider, network, cluster, GPU pools) from a validated configuration and
@@ -134,6 +137,30 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 		return nil, fmt.Errorf("gpu pools: %w", err)
 	}
 
+	// CI's path to a private-only API endpoint: GitHub Actions jobs run inside the VPC (docs/pipeline.md).
+	var runner *cirunner.CIRunner
+	if r := c.Endpoint.CIRunner; r != nil {
+		runner, err = cirunner.NewCIRunner(ctx, name+"-ci-runner", &cirunner.Args{
+			ProjectName:           name + "-ci-runner",
+			VpcID:                 net.VpcID,
+			SubnetIDs:             net.PrivateSubnetIDs,
+			APISecurityGroupID:    cl.ClusterSecurityGroupID,
+			Repository:            r.Repository,
+			ConnectionArn:         r.ConnectionArn,
+			ComputeType:           r.ComputeType,
+			Image:                 r.Image,
+			LogRetentionDays:      r.LogRetentionDays,
+			KMSDeletionWindowDays: c.KMSDeletionWindowDays,
+			Tags:                  t,
+			Protect:               protect,
+		}, withAWS)
+		if err != nil {
+			return nil, fmt.Errorf("ci runner: %w", err)
+		}
+		ctx.Export("ciRunnerLabel", runner.Label)
+		ctx.Export("ciRunnerSecurityGroupId", runner.SecurityGroupID)
+	}
+
 	ctx.Export("environment", pulumi.String(env))
 	ctx.Export("region", pulumi.String(cfg.AWS.Region))
 	ctx.Export("vpcId", net.VpcID)
@@ -146,7 +173,7 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 	ctx.Export("systemNodeGroupName", cl.SystemNodeGroupName)
 	ctx.Export("gpuNodeGroupNames", gpu.NodeGroupNames)
 
-	return &Platform{Config: cfg, Tags: t, Provider: provider, Network: net, Cluster: cl, GPUPools: gpu}, nil
+	return &Platform{Config: cfg, Tags: t, Provider: provider, Network: net, Cluster: cl, GPUPools: gpu, CIRunner: runner}, nil
 }
 
 // newAWSProvider is the one aws provider of the stack: pinned region, the stack's AWS profile, the allowed
