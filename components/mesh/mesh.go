@@ -1,14 +1,18 @@
-// Package mesh provides the Mesh component: Istio (base CRDs, a revisioned istiod and an ingress gateway
-// behind an AWS NLB), a mesh-wide STRICT mTLS PeerAuthentication, a Telemetry resource sending traces to
-// the OpenTelemetry collector, and the security group rules the EKS control plane needs to reach istiod's
-// webhook (15017) and xDS (15012) ports on the nodes.
+// Package mesh provides the Mesh component: Istio (base CRDs, one istiod release per revision, the revision
+// tag namespaces inject with, istio-cni so injected pods need no NET_ADMIN/NET_RAW, and an ingress gateway
+// behind an AWS NLB), a mesh-wide STRICT mTLS PeerAuthentication, a Telemetry resource sending traces to the
+// OpenTelemetry collector, and the security group rules the EKS control plane needs to reach istiod's webhook
+// (15017) and xDS (15012) ports on the nodes.
 //
-// It does not label application namespaces for injection (teams opt in with istio.io/rev=<revision tag>)
-// and does not route application traffic; see package canary for weighted canary routing.
+// Revisions are a list so an upgrade never deletes the control plane live sidecars use: add a revision, move
+// the tag (TagRevision) in a separate change, restart workloads, then remove the old revision
+// (docs/services.md). It does not label application namespaces for injection (teams opt in with
+// istio.io/rev=<revision tag>) and does not route application traffic; see package canary.
 package mesh
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -59,9 +63,13 @@ type Args struct {
 	ControlPlaneSecurityGroupId pulumi.StringInput
 	// Tags for AWS resources that take tags. Default: none.
 	Tags pulumi.StringMapInput
-	// Revision names this control plane (istio.io/rev). Default: the Istio chart version with dots as
-	// dashes, e.g. "1-27-3", so an upgrade installs a new revision side by side.
-	Revision string
+	// Revisions are the istiod control planes to run side by side, each its own istiod release. Default: one
+	// revision of the catalogue's istiod version, named after it ("1-30-3").
+	Revisions []Revision
+	// TagRevision is the revision RevisionTag points at (and the default revision: validation webhook,
+	// gateway). Required when there is more than one revision, so adding a revision never moves the tag in
+	// the same change. Default: the only revision.
+	TagRevision string
 	// RevisionTag is the stable alias namespaces label themselves with (istio.io/rev=<tag>); moving it to a
 	// new revision is the canary upgrade's cut-over. Default: "stable".
 	RevisionTag string
@@ -89,12 +97,22 @@ type Args struct {
 	MonitorLabels map[string]string
 }
 
+// Revision is one istiod control plane.
+type Revision struct {
+	// Name is the revision (istio.io/rev), a DNS label. Default: Version with dots as dashes.
+	Name string
+	// Version of the istiod chart, one of charts.IstiodVersions(). Default: the catalogue's istiod version.
+	Version string
+}
+
 // Mesh is the component.
 type Mesh struct {
 	pulumi.ResourceState
 
-	// Revision of the installed control plane.
+	// Revision the tag points at (the default revision).
 	Revision pulumi.StringOutput `pulumi:"revision"`
+	// Revisions installed, in the order given.
+	Revisions pulumi.StringArrayOutput `pulumi:"revisions"`
 	// RevisionTag namespaces use for injection.
 	RevisionTag pulumi.StringOutput `pulumi:"revisionTag"`
 	// GatewayNamespace holds the ingress gateway Service (type LoadBalancer).
@@ -107,10 +125,24 @@ func DefaultRevisionFor(version string) string {
 }
 
 func (a *Args) applyDefaults() {
-	if a.Revision == "" {
-		if c, err := charts.Lookup(charts.Istiod); err == nil {
-			a.Revision = DefaultRevisionFor(c.Version)
+	if len(a.Revisions) == 0 {
+		a.Revisions = []Revision{{}}
+	}
+	revs := make([]Revision, len(a.Revisions))
+	for i, r := range a.Revisions {
+		if r.Version == "" {
+			if c, err := charts.Lookup(charts.Istiod); err == nil {
+				r.Version = c.Version
+			}
 		}
+		if r.Name == "" {
+			r.Name = DefaultRevisionFor(r.Version)
+		}
+		revs[i] = r
+	}
+	a.Revisions = revs
+	if a.TagRevision == "" && len(a.Revisions) == 1 {
+		a.TagRevision = a.Revisions[0].Name
 	}
 	if a.RevisionTag == "" {
 		a.RevisionTag = "stable"
@@ -160,6 +192,25 @@ func ValidateArgs(a *Args) error {
 			p = append(p, fmt.Sprintf("loadBalancerSourceRanges: %s opens the gateway to the internet; list client CIDRs", cidr))
 		}
 	}
+	seen := map[string]bool{}
+	for i, r := range a.Revisions {
+		if !dnsLabelRe.MatchString(r.Name) {
+			p = append(p, fmt.Sprintf("revisions[%d].name %q must be a DNS label (lowercase letters, digits, -)", i, r.Name))
+		}
+		if seen[r.Name] {
+			p = append(p, fmt.Sprintf("revisions[%d].name %q is listed twice", i, r.Name))
+		}
+		seen[r.Name] = true
+		if _, err := charts.IstiodAt(r.Version); err != nil {
+			p = append(p, fmt.Sprintf("revisions[%d].version: %v", i, err))
+		}
+	}
+	switch {
+	case a.TagRevision == "" && len(a.Revisions) > 1:
+		p = append(p, "tagRevision is required with more than one revision: name the revision the tag points at (moving it is its own change)")
+	case a.TagRevision != "" && !seen[a.TagRevision]:
+		p = append(p, fmt.Sprintf("tagRevision %q is not one of the revisions; the tag must point at an installed revision", a.TagRevision))
+	}
 	if a.TracingSamplingPercent < 0 || a.TracingSamplingPercent > 100 {
 		p = append(p, fmt.Sprintf("tracingSamplingPercent %v must be within [0, 100]", a.TracingSamplingPercent))
 	}
@@ -168,6 +219,8 @@ func ValidateArgs(a *Args) error {
 	}
 	return nil
 }
+
+var dnsLabelRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 func install(ctx *pulumi.Context, name, key, chartName, namespace string, values map[string]any, opts ...pulumi.ResourceOption) (*helmv4.Chart, error) {
 	c, err := charts.Lookup(chartName)
@@ -261,13 +314,29 @@ func NewMesh(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resour
 	if err != nil {
 		return nil, err
 	}
-	istiod, err := install(ctx, name, "istiod", charts.Istiod, SystemNamespace, IstiodValues(&a), parent,
-		pulumi.DependsOnInputs(chartResources(base)))
+	// istio-cni sets up each injected pod's traffic redirection from the node, so the injected init container
+	// needs no NET_ADMIN/NET_RAW and pods in baseline or restricted namespaces can be injected. Its DaemonSet
+	// is privileged, so it runs in kube-system rather than the baseline-enforced istio-system; istiod waits
+	// for it so no pod is injected for CNI before the plugin is on the nodes.
+	cni, err := install(ctx, name, "cni", charts.IstioCNI, CNINamespace, CNIValues(&a), parent, pulumi.DependsOnInputs(chartResources(base)))
 	if err != nil {
 		return nil, err
 	}
+	var tagged *helmv4.Chart
+	for _, r := range a.Revisions {
+		istiod, err := installRevision(ctx, name, &a, r, parent, pulumi.DependsOnInputs(chartResources(base)), pulumi.DependsOnInputs(chartResources(cni)))
+		if err != nil {
+			return nil, err
+		}
+		if r.Name == a.TagRevision {
+			tagged = istiod
+		}
+	}
+	if err := newRevisionTag(ctx, name, &a, comp, parent, pulumi.DependsOnInputs(chartResources(tagged))); err != nil {
+		return nil, err
+	}
 	if _, err := install(ctx, name, "gateway", charts.IstioGateway, a.GatewayNamespace, GatewayValues(&a), parent,
-		pulumi.DependsOn([]pulumi.Resource{gwNs}), pulumi.DependsOnInputs(chartResources(istiod))); err != nil {
+		pulumi.DependsOn([]pulumi.Resource{gwNs}), pulumi.DependsOnInputs(chartResources(tagged))); err != nil {
 		return nil, err
 	}
 
@@ -305,11 +374,17 @@ func NewMesh(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resour
 		}
 	}
 
-	comp.Revision = pulumi.String(a.Revision).ToStringOutput()
+	comp.Revision = pulumi.String(a.TagRevision).ToStringOutput()
+	revNames := pulumi.StringArray{}
+	for _, r := range a.Revisions {
+		revNames = append(revNames, pulumi.String(r.Name))
+	}
+	comp.Revisions = revNames.ToStringArrayOutput()
 	comp.RevisionTag = pulumi.String(a.RevisionTag).ToStringOutput()
 	comp.GatewayNamespace = gwNs.Metadata.Name().Elem()
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"revision":         comp.Revision,
+		"revisions":        comp.Revisions,
 		"revisionTag":      comp.RevisionTag,
 		"gatewayNamespace": comp.GatewayNamespace,
 	}); err != nil {
@@ -318,13 +393,50 @@ func NewMesh(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resour
 	return comp, nil
 }
 
-// BaseValues are the istio base chart values: the default revision's validation webhook points at ours.
+// BaseValues are the istio base chart values: the default validation webhook points at the tagged revision.
 func BaseValues(a *Args) map[string]any {
-	return map[string]any{"defaultRevision": a.Revision}
+	return map[string]any{"defaultRevision": a.TagRevision}
 }
 
-// IstiodValues are the istiod chart values (keys checked against the pinned chart archive).
-func IstiodValues(a *Args) map[string]any {
+// CNINamespace holds the istio-cni DaemonSet (privileged; kube-system has no Pod Security enforcement on EKS).
+const CNINamespace = "kube-system"
+
+// CNIValues are the istio cni chart values (keys checked against the pinned chart archive): the chart's
+// defaults fit EKS's VPC CNI (chained plugin, /opt/cni/bin and /etc/cni/net.d); repair relabels a pod that
+// started before the plugin was ready on its node instead of leaving it without redirection.
+func CNIValues(_ *Args) map[string]any {
+	return map[string]any{
+		"cni": map[string]any{
+			"chained": true,
+			"repair":  map[string]any{"enabled": true},
+		},
+	}
+}
+
+// installRevision installs one istiod release. Its children keep the "<name>-istiod" prefix, and the
+// revision named after the catalogue's version keeps the release's old resource name as an alias, so a stack
+// created when the mesh had a single istiod release updates it in place instead of replacing it.
+func installRevision(ctx *pulumi.Context, name string, a *Args, r Revision, opts ...pulumi.ResourceOption) (*helmv4.Chart, error) {
+	c, err := charts.IstiodAt(r.Version)
+	if err != nil {
+		return nil, err
+	}
+	args := chartv4.Args(c, "istiod", SystemNamespace, IstiodValues(a, r))
+	args.ResourcePrefix = pulumi.String(name + "-istiod")
+	if latest, err := charts.Lookup(charts.Istiod); err == nil && r.Name == DefaultRevisionFor(latest.Version) {
+		opts = append(opts, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-istiod")}}))
+	}
+	ch, err := helmv4.NewChart(ctx, fmt.Sprintf("%s-istiod-%s", name, r.Name), args, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("mesh istiod revision %s: %w", r.Name, err)
+	}
+	return ch, nil
+}
+
+// IstiodValues are the istiod chart values of revision r (keys checked against the pinned chart archive).
+// No release renders revision tags (revisionTags stays empty): the tag is the mesh's own resources
+// (revisiontag.go), so moving it is an in-place change rather than objects moving between releases.
+func IstiodValues(a *Args, r Revision) map[string]any {
 	mesh := map[string]any{
 		"enablePrometheusMerge": true,
 		"accessLogFile":         "/dev/stdout",
@@ -340,9 +452,11 @@ func IstiodValues(a *Args) map[string]any {
 		}}
 	}
 	return map[string]any{
-		"revision":     a.Revision,
-		"revisionTags": []any{a.RevisionTag},
+		"revision":     r.Name,
+		"revisionTags": []any{},
 		"pilot": map[string]any{
+			// Injection leaves traffic redirection to istio-cni: no istio-init container with NET_ADMIN/NET_RAW.
+			"cni":              map[string]any{"enabled": true},
 			"autoscaleEnabled": true,
 			"autoscaleMin":     a.Istiod.Min,
 			"autoscaleMax":     a.Istiod.Max,
@@ -381,7 +495,9 @@ func GatewayValues(a *Args) map[string]any {
 		service["loadBalancerSourceRanges"] = anyRanges
 	}
 	return map[string]any{
-		"revision": a.Revision,
+		// The gateway follows the tag, like the namespaces it serves: moving the tag and restarting the
+		// gateway Deployment moves it to the new revision without a chart change.
+		"revision": a.RevisionTag,
 		"service":  service,
 		"autoscaling": map[string]any{
 			"enabled":     true,

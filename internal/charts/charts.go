@@ -29,6 +29,7 @@ const (
 	IstioBase            = "istio-base"
 	Istiod               = "istiod"
 	IstioGateway         = "istio-gateway"
+	IstioCNI             = "istio-cni"
 	NvidiaDevicePlugin   = "nvidia-device-plugin"
 	DCGMExporter         = "dcgm-exporter"
 	ClusterAutoscaler    = "cluster-autoscaler"
@@ -42,13 +43,19 @@ const (
 	MetricsServer        = "metrics-server"
 )
 
-// istioVersion is shared by the three Istio charts: base, istiod and gateway must move together.
+// istioVersion is shared by the Istio charts: base, istiod, gateway and cni must move together.
 const istioVersion = "1.30.3"
+
+// istiodRevisionVersions are the istiod versions a mesh revision may run (mesh.revisions[].version). An
+// upgrade adds the new version here and moves istioVersion to it, keeps the old one while workloads move to
+// the new revision (docs/services.md), then drops it; the catalogue tests prove each against the mirror.
+var istiodRevisionVersions = []string{istioVersion}
 
 var catalogue = map[string]Chart{
 	IstioBase:            {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "base", Version: istioVersion},
 	Istiod:               {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "istiod", Version: istioVersion},
 	IstioGateway:         {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "gateway", Version: istioVersion},
+	IstioCNI:             {Repo: "https://istio-release.storage.googleapis.com/charts", Chart: "cni", Version: istioVersion},
 	NvidiaDevicePlugin:   {Repo: "https://nvidia.github.io/k8s-device-plugin", Chart: "nvidia-device-plugin", Version: "0.20.0"},
 	DCGMExporter:         {Repo: "https://nvidia.github.io/dcgm-exporter/helm-charts", Chart: "dcgm-exporter", Version: "4.8.2"},
 	KubePrometheusStack:  {Repo: "https://prometheus-community.github.io/helm-charts", Chart: "kube-prometheus-stack", Version: "88.5.3"},
@@ -75,6 +82,24 @@ func Lookup(name string) (Chart, error) {
 		return Chart{}, err
 	}
 	return c, nil
+}
+
+// IstiodVersions lists the istiod versions a mesh revision may run, oldest first.
+func IstiodVersions() []string { return append([]string(nil), istiodRevisionVersions...) }
+
+// IstiodAt is the istiod catalogue entry at version, one of IstiodVersions.
+func IstiodAt(version string) (Chart, error) {
+	c, err := Lookup(Istiod)
+	if err != nil {
+		return Chart{}, err
+	}
+	for _, v := range istiodRevisionVersions {
+		if v == version {
+			c.Version = v
+			return c, Guard(c)
+		}
+	}
+	return Chart{}, fmt.Errorf("istiod %q is not a version a mesh revision may run (allowed: %v)", version, istiodRevisionVersions)
 }
 
 // Names lists the catalogue keys in sorted order.

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/platform-team/platform/internal/charts"
 )
 
 // This file holds the typed configuration of the platform services (issue 3): the service mesh,
@@ -45,6 +47,22 @@ type Mesh struct {
 	TracingSamplingPercent float64 `json:"tracingSamplingPercent,omitempty"`
 	// RevisionTag application namespaces label themselves with (istio.io/rev). Default: stable.
 	RevisionTag string `json:"revisionTag,omitempty"`
+	// Revisions are the istiod control planes run side by side, each its own release (upgrade runbook in
+	// docs/services.md). Default: one revision of the catalogue's istiod version.
+	Revisions []MeshRevision `json:"revisions,omitempty"`
+	// TagRevision is the revision RevisionTag points at; moving it is the upgrade's cut-over. Required with
+	// more than one revision, so adding a revision never moves the tag in the same change. Default: the only
+	// revision.
+	TagRevision string `json:"tagRevision,omitempty"`
+}
+
+// MeshRevision is one entry of mesh.revisions.
+type MeshRevision struct {
+	// Name is the revision (istio.io/rev), a DNS label. Default: version with dots as dashes ("1-30-3").
+	Name string `json:"name,omitempty"`
+	// Version of istiod, one of the catalogue's istiod versions (charts.IstiodVersions). Default: the
+	// catalogue's istiod version.
+	Version string `json:"version,omitempty"`
 }
 
 // Observability is config key platform:observability.
@@ -201,6 +219,23 @@ func (s *Services) applyDefaults(env Environment) {
 	if m.RevisionTag == "" {
 		m.RevisionTag = "stable"
 	}
+	if len(m.Revisions) == 0 {
+		m.Revisions = []MeshRevision{{}}
+	}
+	for i := range m.Revisions {
+		r := &m.Revisions[i]
+		if r.Version == "" {
+			if c, err := charts.Lookup(charts.Istiod); err == nil {
+				r.Version = c.Version
+			}
+		}
+		if r.Name == "" {
+			r.Name = strings.ReplaceAll(r.Version, ".", "-")
+		}
+	}
+	if m.TagRevision == "" && len(m.Revisions) == 1 {
+		m.TagRevision = m.Revisions[0].Name
+	}
 
 	o := &s.Observability
 	setInt(&o.PrometheusReplicas, pick(prod, 2, 1))
@@ -284,6 +319,26 @@ func (s *Services) validate(env Environment, add func(path, msg string)) {
 	}
 	if !revisionTagRe.MatchString(m.RevisionTag) {
 		add("mesh.revisionTag", fmt.Sprintf("%q must be a DNS label (lowercase letters, digits, -)", m.RevisionTag))
+	}
+	revs := map[string]bool{}
+	for i, r := range m.Revisions {
+		path := fmt.Sprintf("mesh.revisions[%d]", i)
+		switch {
+		case !revisionTagRe.MatchString(r.Name):
+			add(path+".name", fmt.Sprintf("%q must be a DNS label (lowercase letters, digits, -)", r.Name))
+		case revs[r.Name]:
+			add(path+".name", fmt.Sprintf("%q is listed twice", r.Name))
+		}
+		revs[r.Name] = true
+		if _, err := charts.IstiodAt(r.Version); err != nil {
+			add(path+".version", fmt.Sprintf("%q is not an istiod version the catalogue offers; use one of %s", r.Version, strings.Join(charts.IstiodVersions(), ", ")))
+		}
+	}
+	switch {
+	case m.TagRevision == "" && len(m.Revisions) > 1:
+		add("mesh.tagRevision", "required with more than one revision: name the revision the tag points at (moving it is a change of its own; docs/services.md)")
+	case m.TagRevision != "" && !revs[m.TagRevision]:
+		add("mesh.tagRevision", fmt.Sprintf("%q is not one of mesh.revisions; the tag must point at an installed revision (remove a revision only after the tag has moved off it)", m.TagRevision))
 	}
 
 	o := s.Observability

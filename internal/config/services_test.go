@@ -72,6 +72,14 @@ func TestServiceProblemsAreReportedWithPaths(t *testing.T) {
 		{"istiod min > max", Dev, map[string]string{"mesh": `{"istiodMinReplicas":4,"istiodMaxReplicas":2}`}, "mesh.istiodMaxReplicas: must be >= istiodMinReplicas (4), got 2"},
 		{"single istiod in prod", Prod, map[string]string{"mesh": `{"istiodMinReplicas":1}`}, "mesh.istiodMinReplicas: must be >= 2 in prod"},
 		{"sampling over 100", Dev, map[string]string{"mesh": `{"tracingSamplingPercent":120}`}, "mesh.tracingSamplingPercent: must be within [0, 100]"},
+		{"two revisions without saying where the tag points", Dev, map[string]string{"mesh": `{"revisions":[{"version":"1.30.3"},{"name":"canary"}]}`},
+			"mesh.tagRevision: required with more than one revision"},
+		{"tag on a revision that is not installed", Dev, map[string]string{"mesh": `{"revisions":[{"name":"new"}],"tagRevision":"old"}`},
+			`mesh.tagRevision: "old" is not one of mesh.revisions`},
+		{"revision of an istiod the catalogue does not offer", Dev, map[string]string{"mesh": `{"revisions":[{"version":"1.19.0"}]}`},
+			`mesh.revisions[0].version: "1.19.0" is not an istiod version the catalogue offers; use one of 1.30.3`},
+		{"revision listed twice", Dev, map[string]string{"mesh": `{"revisions":[{"name":"a"},{"name":"a"}],"tagRevision":"a"}`},
+			`mesh.revisions[1].name: "a" is listed twice`},
 		{"bad retention", Dev, map[string]string{"observability": `{"prometheusRetention":"two weeks"}`}, `observability.prometheusRetention: "two weeks" is not a Prometheus duration`},
 		{"grafana ephemeral in prod", Prod, map[string]string{"observability": `{"grafanaPersistence":false}`}, "observability.grafanaPersistence: must be true in prod"},
 		{"single prometheus in prod", Prod, map[string]string{"observability": `{"prometheusReplicas":1}`}, "observability.prometheusReplicas: must be >= 2 in prod"},
@@ -108,4 +116,15 @@ func TestEveryServiceProblemAtOnce(t *testing.T) {
 func TestDecodeProblemsForEveryKeyAtOnce(t *testing.T) {
 	_, problems := servicesFrom(t, Dev, map[string]string{"vault": `{"replica":3}`, "mesh": `[1]`})
 	require.Len(t, problems, 2, "%v", problems)
+}
+
+func TestMeshRevisionsDefaultToOneOfTheCataloguesIstiodWithTheTagOnIt(t *testing.T) {
+	s, problems := servicesFrom(t, Dev, nil)
+	require.Empty(t, problems)
+	require.Equal(t, []MeshRevision{{Name: "1-30-3", Version: "1.30.3"}}, s.Mesh.Revisions)
+	require.Equal(t, "1-30-3", s.Mesh.TagRevision)
+
+	s, problems = servicesFrom(t, Dev, map[string]string{"mesh": `{"revisions":[{"version":"1.30.3"},{"name":"canary"}],"tagRevision":"1-30-3"}`})
+	require.Empty(t, problems)
+	require.Equal(t, []MeshRevision{{Name: "1-30-3", Version: "1.30.3"}, {Name: "canary", Version: "1.30.3"}}, s.Mesh.Revisions)
 }

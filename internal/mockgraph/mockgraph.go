@@ -37,7 +37,9 @@ type Resource struct {
 	Protect  bool
 	// IgnoreChanges lists the properties the resource asked the engine to ignore after creation.
 	IgnoreChanges []string
-	DependsOn     []string
+	// Aliases are the URNs the resource claims it had before (alias specs turned into URNs).
+	Aliases   []string
+	DependsOn []string
 	// PropertyDependencies maps an input property to the URNs of the resources its value came from.
 	PropertyDependencies map[string][]string
 	Inputs               resource.PropertyMap
@@ -201,6 +203,28 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		}
 	}
 	res.URN = r.urn(res.Parent, res.Type, res.Name)
+	if rpc := args.RegisterRPC; rpc != nil {
+		for _, a := range rpc.GetAliases() {
+			if u := a.GetUrn(); u != "" {
+				res.Aliases = append(res.Aliases, u)
+				continue
+			}
+			spec := a.GetSpec()
+			parent, typ, name := res.Parent, res.Type, res.Name
+			if spec.GetParentUrn() != "" {
+				parent = spec.GetParentUrn()
+			} else if spec.GetNoParent() {
+				parent = ""
+			}
+			if spec.GetType() != "" {
+				typ = spec.GetType()
+			}
+			if spec.GetName() != "" {
+				name = spec.GetName()
+			}
+			res.Aliases = append(res.Aliases, r.urn(parent, typ, name))
+		}
+	}
 
 	id := ""
 	if res.Custom {

@@ -108,7 +108,7 @@ func awsService(typ string) (svc, kind string) {
 // Endpoint is the stand-in API server endpoint of a cluster.
 func Endpoint(cluster, region string) string {
 	// Padded so a cluster name shorter than eight characters still gives sixteen hex digits.
-	return fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(hex.EncodeToString([]byte(cluster+"00000000")))[:16], region)
+	return fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(hex.EncodeToString([]byte(cluster + "00000000")))[:16], region)
 }
 
 func kubeconfig(cluster, region string) map[string]any {

@@ -94,6 +94,8 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		NodeSecurityGroupId:      cl.NodeSecurityGroupID,
 		Tags:                     p.Tags.For(name + "-mesh"),
 		RevisionTag:              m.RevisionTag,
+		Revisions:                meshRevisions(m.Revisions),
+		TagRevision:              m.TagRevision,
 		Istiod:                   mesh.Replicas{Min: m.IstiodMinReplicas, Max: m.IstiodMaxReplicas},
 		Gateway:                  mesh.Replicas{Min: m.GatewayMinReplicas, Max: m.GatewayMaxReplicas},
 		InternetFacing:           m.InternetFacing,
@@ -183,6 +185,7 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 	ctx.Export("logsBucket", out.Observability.LogsBucket)
 	ctx.Export("tracesBucket", out.Observability.TracesBucket)
 	ctx.Export("meshRevision", out.Mesh.Revision)
+	ctx.Export("meshRevisions", out.Mesh.Revisions)
 	ctx.Export("meshRevisionTag", out.Mesh.RevisionTag)
 	ctx.Export("clusterAutoscalerRoleArn", out.Autoscaling.ClusterAutoscalerRoleArn)
 	ctx.Export("vaultAddress", out.Vault.Address)
@@ -196,4 +199,13 @@ func pickInt(cond bool, a, b int) int {
 		return a
 	}
 	return b
+}
+
+// meshRevisions turns mesh.revisions into the mesh component's revisions.
+func meshRevisions(rs []config.MeshRevision) []mesh.Revision {
+	out := make([]mesh.Revision, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, mesh.Revision{Name: r.Name, Version: r.Version})
+	}
+	return out
 }

@@ -352,11 +352,38 @@ func checkNoLatest(c *checker, r Resource) {
 			if !ok {
 				continue
 			}
+			if s == istioAutoImage {
+				name, _ := ctr.field("name").str()
+				inject := lookup(r.Properties, podMetaPath(r.Type)+".labels").key(istioInjectLabel)
+				if inject.p == unknown {
+					c.unknown(podMetaPath(r.Type) + ".labels")
+					continue
+				}
+				if v, _ := inject.str(); name == istioProxyContainer && v == "true" {
+					continue
+				}
+			}
 			if p := imageProblem(s); p != "" {
 				c.fail("%s[%d].image %s %s", path, i, redact(img.secret, s), p)
 			}
 		}
 	}
+}
+
+// Istio's gateway chart renders its proxy container as image "auto": the sidecar injector replaces it with
+// the proxy image of the revision that injects the pod (istio gateway chart templates/deployment.yaml; Istio
+// "Customizing injection": a container named like the template's istio-proxy is merged, "auto" filled in).
+// Only that container of a pod template that asks for injection is exempt; "auto" anywhere else is an
+// untagged image called auto.
+const (
+	istioAutoImage      = "auto"
+	istioProxyContainer = "istio-proxy"
+	istioInjectLabel    = "sidecar.istio.io/inject"
+)
+
+// podMetaPath is the metadata of the pod (template) a workload type runs.
+func podMetaPath(typ string) string {
+	return strings.TrimSuffix(podSpecPath(typ), "spec") + "metadata"
 }
 
 // walkValues visits every leaf and object of a Helm values tree in sorted key order.

@@ -111,6 +111,14 @@ func init() {
 		tc{name: "registry-port-is-not-a-tag", res: one(mk("kubernetes:core/v1:Pod", "p", obj{"spec": obj{"containers": arr{obj{"name": "c", "image": "registry:5000/app:2.0"}}}})), want: passes},
 		tc{name: "values-pinned", res: kps(goodKPSValues()), want: passes},
 		tc{name: "unknown-image", res: one(mk("kubernetes:core/v1:Pod", "p", obj{"spec": obj{"containers": arr{obj{"name": "c", "image": unk}}}})), want: undecided},
+		// Istio's gateway chart renders its proxy as image "auto", which the injector replaces.
+		tc{name: "istio-gateway-auto-image", res: one(gatewayDeployment("istio-proxy", "auto", "true")), want: passes},
+		tc{name: "auto-image-without-injection", res: one(gatewayDeployment("istio-proxy", "auto", "false")), want: violates, msg: `image "auto" has no tag`},
+		tc{name: "auto-image-in-another-container", res: one(gatewayDeployment("app", "auto", "true")), want: violates, msg: `image "auto" has no tag`},
+		tc{name: "untagged-image-in-injected-pod", res: one(gatewayDeployment("istio-proxy", "docker.io/istio/proxyv2", "true")), want: violates, msg: "has no tag"},
+		tc{name: "injection-label-unknown", res: one(mk("kubernetes:apps/v1:Deployment", "gw", obj{"spec": obj{"template": obj{
+			"metadata": obj{"labels": unk},
+			"spec":     obj{"containers": arr{obj{"name": "istio-proxy", "image": "auto"}}}}}})), want: undecided},
 	)
 	addTable("helm-values-secrets", [3]pack.Level{M, M, M},
 		tc{name: "plain-grafana-password", res: kps(with(goodKPSValues(), "grafana.adminPassword", "hunter2")), want: violates, msg: "values.grafana.adminPassword is a plaintext string"},
@@ -195,4 +203,12 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		sawRedacted = sawRedacted || strings.Contains(d.Message, "[secret]")
 	}
 	assert.True(t, sawRedacted, "a secret value in a message is shown as [secret]")
+}
+
+// gatewayDeployment is a Deployment as Istio's gateway chart renders it, with the sidecar.istio.io/inject
+// label set to inject and one container.
+func gatewayDeployment(container, image, inject string) pack.Resource {
+	return mk("kubernetes:apps/v1:Deployment", "istio-ingressgateway", obj{"spec": obj{"template": obj{
+		"metadata": obj{"labels": obj{"sidecar.istio.io/inject": inject, "istio.io/rev": "stable"}},
+		"spec":     obj{"containers": arr{obj{"name": container, "image": image}}}}}})
 }
