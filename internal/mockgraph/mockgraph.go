@@ -166,6 +166,26 @@ type Recorder struct {
 	resources []Resource
 	regions   map[string]string // aws provider URN -> region
 	invokes   []Invocation
+	// transforms are the stack transforms the program registered (ctx.RegisterResourceTransform). The mock
+	// monitor does not run them; tests call them on the resources a packaged component would register.
+	transforms []pulumi.ResourceTransform
+}
+
+// RegisterTransform records a stack transform (pulumi.MockResourceMonitorWithTransforms).
+func (r *Recorder) RegisterTransform(t pulumi.ResourceTransform) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.transforms = append(r.transforms, t)
+}
+
+// RegisterInvokeTransform is part of pulumi.MockResourceMonitorWithTransforms; the program registers none.
+func (r *Recorder) RegisterInvokeTransform(pulumi.InvokeTransform) {}
+
+// StackTransforms returns the stack transforms the program registered, in order.
+func (r *Recorder) StackTransforms() []pulumi.ResourceTransform {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]pulumi.ResourceTransform(nil), r.transforms...)
 }
 
 // Invocation is one recorded invoke.

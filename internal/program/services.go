@@ -13,6 +13,7 @@ import (
 	"github.com/platform-team/platform/components/observability"
 	"github.com/platform-team/platform/components/vault"
 	"github.com/platform-team/platform/components/vaultconfig"
+	"github.com/platform-team/platform/internal/charts/chartv4"
 	"github.com/platform-team/platform/internal/clusterref"
 	"github.com/platform-team/platform/internal/config"
 	"github.com/platform-team/platform/internal/kubeprovider"
@@ -46,6 +47,11 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 	cl := p.Cluster
 	prod := cfg.Environment == config.Prod
 
+	// Every CRD a chart renders (Istio base, External Secrets, KEDA, kube-prometheus-stack) outlives a
+	// chart turned off or renamed, and prod's cannot be deleted without `pulumi state unprotect`.
+	if err := ctx.RegisterResourceTransform(chartv4.KeepCRDs(prod)); err != nil {
+		return nil, err
+	}
 	kp, err := kubeprovider.New(ctx, name+"-k8s", cl.KubeconfigJSON, pulumi.DependsOn([]pulumi.Resource{cl}))
 	if err != nil {
 		return nil, err
