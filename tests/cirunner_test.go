@@ -11,7 +11,7 @@ import (
 
 // Staging and prod have private-only API endpoints, so each has its CI runner inside its VPC: a CodeBuild
 // project in the stack's private subnets whose security group only reaches out (HTTPS) and is let into the
-// API endpoint's group, named so the workflows' runs-on label (codebuild-platform-<stack>-ci-runner-...)
+// API endpoint's group before pulumi-eks first calls the API, named so the workflows' runs-on label (codebuild-platform-<stack>-ci-runner-...)
 // finds it. Dev's endpoint is public for its CIDR and has none.
 func TestEachPrivateEndpointStackHasItsCIRunnerInItsPrivateSubnets(t *testing.T) {
 	for env, want := range map[string]bool{"dev": false, "staging": true, "prod": true} {
@@ -44,9 +44,10 @@ func TestEachPrivateEndpointStackHasItsCIRunnerInItsPrivateSubnets(t *testing.T)
 			egress := sg.Inputs["egress"].ArrayValue()
 			require.Len(t, egress, 1)
 			assert.EqualValues(t, 443, egress[0].ObjectValue()["fromPort"].NumberValue())
-			api := g.Named(t, "aws:ec2/securityGroupRule:SecurityGroupRule", "platform-"+env+"-ci-runner-api")
+			api := g.Named(t, "aws:ec2/securityGroupRule:SecurityGroupRule", "platform-"+env+"-api-ci-runner")
 			assert.Equal(t, "ingress", api.Inputs["type"].StringValue())
-			assert.NotEmpty(t, api.Inputs["securityGroupId"].StringValue(), "the EKS cluster security group")
+			assert.Contains(t, api.PropertyDependencies["sourceSecurityGroupId"], sg.URN, "the runner is let into the API endpoint")
+			assert.Contains(t, g.Only(t, "eks:index:Cluster").DependsOn, api.URN, "before pulumi-eks first calls the API")
 			for _, a := range g.OfType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
 				assert.NotEqual(t, runners[0].URN, a.Parent, "the runner's role gets no managed policy")
 			}

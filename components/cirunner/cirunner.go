@@ -4,8 +4,8 @@
 // `codebuild-<project>-<run id>-<run attempt>`, and the build registers itself as that job's runner).
 //
 // The runner has no public IP (CodeBuild builds in a VPC get private addresses only and leave through the
-// NAT gateways), a security group with no ingress and HTTPS-only egress, one rule letting it reach the
-// cluster's API endpoint, KMS-encrypted build logs with bounded retention, and a service role that can do
+// NAT gateways), a security group with no ingress and HTTPS-only egress (the cluster component lets it into
+// the API endpoint: components/cluster APIClientSecurityGroupIDs), KMS-encrypted build logs with bounded retention, and a service role that can do
 // nothing but write those logs, manage the build's network interface in these subnets and use the one
 // GitHub connection. The jobs get their AWS access the way every workflow does (OIDC role assumption and
 // the stack's profile, docs/pipeline.md), never from this role.
@@ -44,9 +44,6 @@ type Args struct {
 	// VpcID and SubnetIDs (private subnets, with a NAT route) the builds run in. Required.
 	VpcID     pulumi.StringInput
 	SubnetIDs pulumi.StringArrayInput
-	// APISecurityGroupID is the security group on the EKS API endpoint's network interfaces (the cluster's
-	// clusterSecurityGroupId); the runner gets HTTPS ingress on it. Required.
-	APISecurityGroupID pulumi.StringInput
 	// Repository is the GitHub repository ("owner/name") whose queued jobs the runner takes. Required.
 	Repository string
 	// ConnectionArn is the CodeConnections connection to GitHub. Required.
@@ -72,7 +69,8 @@ type CIRunner struct {
 	ProjectName pulumi.StringOutput `pulumi:"projectName"`
 	// Label is the runs-on label prefix: append "-${{ github.run_id }}-${{ github.run_attempt }}".
 	Label pulumi.StringOutput `pulumi:"label"`
-	// SecurityGroupID of the builds, for rules that let the runner reach other in-VPC services.
+	// SecurityGroupID of the builds, for the rules that let the runner reach in-VPC services (the cluster's
+	// API endpoint, Vault).
 	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
 	// RoleArn is the project's service role.
 	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
@@ -86,9 +84,6 @@ func ValidateArgs(a *Args) error {
 	}
 	if a.VpcID == nil || a.SubnetIDs == nil {
 		p = append(p, "vpcId and subnetIds are required")
-	}
-	if a.APISecurityGroupID == nil {
-		p = append(p, "apiSecurityGroupId is required: without it the runner cannot reach the private API endpoint")
 	}
 	if strings.Count(a.Repository, "/") != 1 {
 		p = append(p, fmt.Sprintf("repository %q: want owner/name", a.Repository))
@@ -145,17 +140,6 @@ func NewCIRunner(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("ci runner %s: security group: %w", name, err)
-	}
-	if _, err := ec2.NewSecurityGroupRule(ctx, name+"-api", &ec2.SecurityGroupRuleArgs{
-		Type:                  pulumi.String("ingress"),
-		Description:           pulumi.Sprintf("CI runner %s to the EKS API endpoint", display),
-		Protocol:              pulumi.String("tcp"),
-		FromPort:              pulumi.Int(443),
-		ToPort:                pulumi.Int(443),
-		SecurityGroupId:       args.APISecurityGroupID,
-		SourceSecurityGroupId: sg.ID(),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("ci runner %s: API rule: %w", name, err)
 	}
 
 	logGroupName := "/aws/codebuild/" + args.ProjectName

@@ -19,8 +19,7 @@ func args() Args {
 	return Args{
 		ProjectName: "platform-staging-ci-runner",
 		VpcID:       pulumi.String("vpc-1"), SubnetIDs: pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}),
-		APISecurityGroupID: pulumi.String("sg-eks"),
-		Repository:         "platform-team/platform", ConnectionArn: connection,
+		Repository: "platform-team/platform", ConnectionArn: connection,
 		ComputeType: "BUILD_GENERAL1_LARGE", Image: "aws/codebuild/amazonlinux-x86_64-standard:5.0",
 		LogRetentionDays: 90, Tags: tags.New("staging", "team", "cc", nil),
 	}
@@ -73,8 +72,7 @@ func TestTheRunnerIsACodeBuildProjectInThePrivateSubnetsTakingQueuedJobs(t *test
 	assert.Contains(t, lg.PropertyDependencies["kmsKeyId"], g.Only(t, "aws:kms/key:Key").URN)
 }
 
-// Least privilege, as a test: no ingress, HTTPS egress only, one rule onto the API endpoint's group, and a
-// service role that can write its logs, manage its ENI in the given subnets and use its connection.
+// Least privilege, as a test: no ingress, HTTPS egress only, no rules of its own, and a service role that can write its logs, manage its ENI in the given subnets and use its connection.
 func TestTheRunnersNetworkAndRoleAreLeastPrivilege(t *testing.T) {
 	g, err := run(t, args())
 	require.NoError(t, err)
@@ -87,13 +85,7 @@ func TestTheRunnersNetworkAndRoleAreLeastPrivilege(t *testing.T) {
 	assert.EqualValues(t, 443, e["fromPort"].NumberValue())
 	assert.EqualValues(t, 443, e["toPort"].NumberValue())
 
-	rules := g.OfType("aws:ec2/securityGroupRule:SecurityGroupRule")
-	require.Len(t, rules, 1)
-	rule := rules[0]
-	assert.Equal(t, "ingress", rule.Inputs["type"].StringValue())
-	assert.Equal(t, "sg-eks", rule.Inputs["securityGroupId"].StringValue())
-	assert.EqualValues(t, 443, rule.Inputs["fromPort"].NumberValue())
-	assert.Contains(t, rule.PropertyDependencies["sourceSecurityGroupId"], sg.URN)
+	assert.Empty(t, g.OfType("aws:ec2/securityGroupRule:SecurityGroupRule"), "no rule opens the runner's group")
 
 	trust := doc(t, g.Only(t, "aws:iam/role:Role").Inputs["assumeRolePolicy"].StringValue())
 	st := trust["Statement"].([]any)[0].(map[string]any)
@@ -140,7 +132,7 @@ func keys(m map[string]any) []string {
 func TestBadArgsAreRefusedTogether(t *testing.T) {
 	_, err := run(t, Args{Repository: "x", ConnectionArn: "arn:aws:iam::1:role/r"})
 	require.Error(t, err)
-	for _, want := range []string{"projectName is required", "vpcId and subnetIds are required", "apiSecurityGroupId is required",
+	for _, want := range []string{"projectName is required", "vpcId and subnetIds are required",
 		`repository "x": want owner/name`, `connectionArn "arn:aws:iam::1:role/r"`, "computeType and image are required", "logRetentionDays must be >= 1"} {
 		assert.Contains(t, err.Error(), want)
 	}

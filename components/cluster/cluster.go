@@ -13,6 +13,7 @@ package cluster
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -72,6 +73,10 @@ type ClusterArgs struct {
 	// Region is passed to `aws eks get-token` in KubeconfigJSON (--region), so the token is signed for the
 	// cluster's region whatever the caller's environment says. Default: none (the AWS CLI's own choice).
 	Region string
+	// APIClientSecurityGroupIDs are security groups of in-VPC clients of the private API endpoint (the CI
+	// runner), keyed by a stable name; each gets HTTPS ingress on the API security group before pulumi-eks
+	// first calls the API, so a first `pulumi up` can run from such a client. Default: none.
+	APIClientSecurityGroupIDs map[string]pulumi.StringInput
 	// AddonVersions pins managed add-on versions by name; a missing entry takes EKS's default for the
 	// cluster version at creation. Default: none.
 	AddonVersions map[string]string
@@ -122,9 +127,9 @@ type Cluster struct {
 	// NodeSecurityGroupID is pulumi-eks's node security group, the only security group on every managed
 	// node (the system group's and, through gpupools, the GPU pools' launch templates name it).
 	NodeSecurityGroupID pulumi.StringOutput `pulumi:"nodeSecurityGroupId"`
-	// ClusterSecurityGroupID is the security group EKS created for the cluster, on the API endpoint's network
-	// interfaces: in-VPC clients of the private endpoint (the CI runner) get ingress on it.
-	ClusterSecurityGroupID pulumi.StringOutput `pulumi:"clusterSecurityGroupId"`
+	// APISecurityGroupID is the control plane's security group, given to pulumi-eks as its cluster security
+	// group (so it creates none of its own): nodes and APIClientSecurityGroupIDs get HTTPS ingress on it.
+	APISecurityGroupID pulumi.StringOutput `pulumi:"apiSecurityGroupId"`
 	// KmsKeyArn encrypts Kubernetes secrets and the control-plane logs.
 	KmsKeyArn pulumi.StringOutput `pulumi:"kmsKeyArn"`
 	// NodeRoleArn is the role every managed node group's instances use.
@@ -188,6 +193,38 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		return nil, err
 	}
 
+	// The control plane's security group is ours rather than pulumi-eks's, so its ingress rules for in-VPC
+	// clients exist before pulumi-eks calls the API (its gp3 StorageClass) from such a client. pulumi-eks
+	// v2.8.1 then creates no cluster security group and adds its node-to-API rule to this one
+	// (nodejs/eks/cluster.ts, clusterSecurityGroup; nodejs/eks/securitygroup.ts). No egress: the control
+	// plane's interfaces also carry the security group EKS creates, which allows it.
+	apiSG, err := ec2.NewSecurityGroup(ctx, name+"-api", &ec2.SecurityGroupArgs{
+		VpcId:               args.VpcID,
+		Description:         pulumi.Sprintf("EKS API endpoint of %s: HTTPS from nodes and in-VPC clients", args.Name),
+		Egress:              ec2.SecurityGroupEgressArray{},
+		RevokeRulesOnDelete: pulumi.Bool(true),
+		Tags:                t.For(args.Name + "-api"),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	apiRules := []pulumi.Resource{}
+	for _, key := range sortedKeys(args.APIClientSecurityGroupIDs) {
+		rule, err := ec2.NewSecurityGroupRule(ctx, name+"-api-"+key, &ec2.SecurityGroupRuleArgs{
+			Type:                  pulumi.String("ingress"),
+			Description:           pulumi.Sprintf("%s to the EKS API", key),
+			Protocol:              pulumi.String("tcp"),
+			FromPort:              pulumi.Int(443),
+			ToPort:                pulumi.Int(443),
+			SecurityGroupId:       apiSG.ID(),
+			SourceSecurityGroupId: args.APIClientSecurityGroupIDs[key],
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		apiRules = append(apiRules, rule)
+	}
+
 	entries := map[string]eks.AccessEntryArgs{}
 	for i, arn := range args.AdminPrincipalArns {
 		entries[fmt.Sprintf("admin-%s", principalKey(arn, i))] = accessEntry(arn, "AmazonEKSClusterAdminPolicy")
@@ -206,10 +243,11 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		SkipDefaultNodeGroup: pulumi.BoolRef(true),
 		// EKS installs its default VPC CNI; the managed vpc-cni add-on below takes it over. pulumi-eks's own
 		// CNI deployment would fight the managed add-on.
-		UseDefaultVpcCni:   &useDefaultCni,
-		AuthenticationMode: &auth,
-		AccessEntries:      entries,
-		InstanceRole:       nodeRole,
+		UseDefaultVpcCni:     &useDefaultCni,
+		AuthenticationMode:   &auth,
+		AccessEntries:        entries,
+		ClusterSecurityGroup: apiSG,
+		InstanceRole:         nodeRole,
 		// The kubeconfig pulumi-eks's own Kubernetes provider uses (it creates the gp3 StorageClass) runs
 		// `aws eks get-token` with the stack's profile, the identity that holds an access entry.
 		ProviderCredentialOpts:          credentialOpts(args.Profile),
@@ -226,7 +264,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		},
 		Tags:        t.All(""),
 		ClusterTags: t.For(args.Name),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{logGroup}), pulumi.Protect(args.Protect))
+	}, parent, pulumi.DependsOn(append([]pulumi.Resource{logGroup}, apiRules...)), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}
@@ -314,20 +352,20 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	c.OidcProviderArn = oidc.Arn
 	c.OidcIssuer = issuer
 	c.NodeSecurityGroupID = nodeSG
-	c.ClusterSecurityGroupID = described.VpcConfig().ClusterSecurityGroupId()
+	c.APISecurityGroupID = apiSG.ID().ToStringOutput()
 	c.KmsKeyArn = key.Arn
 	c.NodeRoleArn = nodeRole.Arn
 	c.SystemNodeGroupName = group.NodeGroup.NodeGroupName
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"name":                   c.Name,
-		"kubeconfigJson":         c.KubeconfigJSON,
-		"oidcProviderArn":        c.OidcProviderArn,
-		"oidcIssuer":             c.OidcIssuer,
-		"nodeSecurityGroupId":    c.NodeSecurityGroupID,
-		"clusterSecurityGroupId": c.ClusterSecurityGroupID,
-		"kmsKeyArn":              c.KmsKeyArn,
-		"nodeRoleArn":            c.NodeRoleArn,
-		"systemNodeGroupName":    c.SystemNodeGroupName,
+		"name":                c.Name,
+		"kubeconfigJson":      c.KubeconfigJSON,
+		"oidcProviderArn":     c.OidcProviderArn,
+		"oidcIssuer":          c.OidcIssuer,
+		"nodeSecurityGroupId": c.NodeSecurityGroupID,
+		"apiSecurityGroupId":  c.APISecurityGroupID,
+		"kmsKeyArn":           c.KmsKeyArn,
+		"nodeRoleArn":         c.NodeRoleArn,
+		"systemNodeGroupName": c.SystemNodeGroupName,
 	}); err != nil {
 		return nil, err
 	}
@@ -519,4 +557,13 @@ func newAddon(ctx *pulumi.Context, name, addon string, args *ClusterArgs, oidcAr
 		addonArgs.ServiceAccountRoleArn = role.Arn
 	}
 	return awseks.NewAddon(ctx, fmt.Sprintf("%s-%s", name, addon), addonArgs, opts...)
+}
+
+func sortedKeys(m map[string]pulumi.StringInput) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -218,3 +218,23 @@ func TestTheSystemNodesUsePulumiEksNodeSecurityGroup(t *testing.T) {
 	assert.Contains(t, lt.PropertyDependencies["vpcSecurityGroupIds"], cp.URN,
 		"the launch template's security groups come from the pulumi-eks cluster (its nodeSecurityGroup)")
 }
+
+// The control plane's security group is the component's own, passed to pulumi-eks (which then creates none):
+// in-VPC API clients get HTTPS ingress on it before pulumi-eks first calls the API.
+func TestAPIClientsAreLetInBeforePulumiEksCallsTheAPI(t *testing.T) {
+	a := args()
+	a.APIClientSecurityGroupIDs = map[string]pulumi.StringInput{"ci-runner": pulumi.String("sg-runner")}
+	g, err := run(t, a)
+	require.NoError(t, err)
+	cp := g.Only(t, "eks:index:Cluster")
+	api := g.Named(t, "aws:ec2/securityGroup:SecurityGroup", "c-api")
+	assert.Equal(t, api.URN, string(cp.Inputs["clusterSecurityGroup"].ResourceReferenceValue().URN))
+	assert.Empty(t, api.Inputs["egress"].ArrayValue(), "EKS's own cluster security group carries the control plane's egress")
+	rule := g.Named(t, "aws:ec2/securityGroupRule:SecurityGroupRule", "c-api-ci-runner")
+	assert.Equal(t, "ingress", rule.Inputs["type"].StringValue())
+	assert.Equal(t, "sg-runner", rule.Inputs["sourceSecurityGroupId"].StringValue())
+	assert.EqualValues(t, 443, rule.Inputs["fromPort"].NumberValue())
+	assert.EqualValues(t, 443, rule.Inputs["toPort"].NumberValue())
+	assert.Contains(t, rule.PropertyDependencies["securityGroupId"], api.URN)
+	assert.Contains(t, cp.DependsOn, rule.URN, "the rule exists before pulumi-eks creates its StorageClass through the API")
+}

@@ -85,25 +85,51 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 
 	c := cfg.Cluster
 	sys := c.SystemNodeGroup
+	// CI's path to a private-only API endpoint: GitHub Actions jobs run inside the VPC (docs/pipeline.md).
+	// It comes before the cluster, which lets it into the API endpoint before pulumi-eks first calls the API,
+	// so even the cluster's first `up` can run on it.
+	var runner *cirunner.CIRunner
+	if r := c.Endpoint.CIRunner; r != nil {
+		runner, err = cirunner.NewCIRunner(ctx, name+"-ci-runner", &cirunner.Args{
+			ProjectName:           name + "-ci-runner",
+			VpcID:                 net.VpcID,
+			SubnetIDs:             net.PrivateSubnetIDs,
+			Repository:            r.Repository,
+			ConnectionArn:         r.ConnectionArn,
+			ComputeType:           r.ComputeType,
+			Image:                 r.Image,
+			LogRetentionDays:      r.LogRetentionDays,
+			KMSDeletionWindowDays: c.KMSDeletionWindowDays,
+			Tags:                  t,
+			Protect:               protect,
+		}, withAWS)
+		if err != nil {
+			return nil, fmt.Errorf("ci runner: %w", err)
+		}
+		ctx.Export("ciRunnerLabel", runner.Label)
+		ctx.Export("ciRunnerSecurityGroupId", runner.SecurityGroupID)
+	}
+
 	cl, err := cluster.NewCluster(ctx, name, &cluster.ClusterArgs{
-		Name:                  name,
-		KubernetesVersion:     c.KubernetesVersion,
-		VpcID:                 net.VpcID,
-		IntraSubnetIDs:        net.IntraSubnetIDs,
-		PrivateSubnetIDs:      net.PrivateSubnetIDs,
-		ServiceCIDR:           c.ServiceCIDR,
-		PublicAccess:          c.Endpoint.PublicAccess,
-		PublicAccessCidrs:     c.Endpoint.PublicAccessCidrs,
-		LogTypes:              c.LogTypes,
-		LogRetentionDays:      c.LogRetentionDays,
-		AdminPrincipalArns:    c.AdminPrincipalArns,
-		ReadOnlyPrincipalArns: readOnlyPrincipals(cfg),
-		CreatorRoleArn:        cfg.AWS.AssumeRoleArn,
-		Profile:               cfg.AWS.Profile,
-		Region:                cfg.AWS.Region,
-		AddonVersions:         c.Addons,
-		Addons:                config.ManagedAddons,
-		KMSDeletionWindowDays: c.KMSDeletionWindowDays,
+		Name:                      name,
+		KubernetesVersion:         c.KubernetesVersion,
+		VpcID:                     net.VpcID,
+		IntraSubnetIDs:            net.IntraSubnetIDs,
+		PrivateSubnetIDs:          net.PrivateSubnetIDs,
+		ServiceCIDR:               c.ServiceCIDR,
+		PublicAccess:              c.Endpoint.PublicAccess,
+		PublicAccessCidrs:         c.Endpoint.PublicAccessCidrs,
+		LogTypes:                  c.LogTypes,
+		LogRetentionDays:          c.LogRetentionDays,
+		AdminPrincipalArns:        c.AdminPrincipalArns,
+		ReadOnlyPrincipalArns:     readOnlyPrincipals(cfg),
+		CreatorRoleArn:            cfg.AWS.AssumeRoleArn,
+		Profile:                   cfg.AWS.Profile,
+		Region:                    cfg.AWS.Region,
+		APIClientSecurityGroupIDs: apiClients(runner),
+		AddonVersions:             c.Addons,
+		Addons:                    config.ManagedAddons,
+		KMSDeletionWindowDays:     c.KMSDeletionWindowDays,
 		SystemNodeGroup: cluster.SystemNodeGroup{
 			InstanceTypes: sys.InstanceTypes,
 			MinSize:       *sys.MinSize, DesiredSize: *sys.DesiredSize, MaxSize: *sys.MaxSize,
@@ -135,30 +161,6 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 	}, withAWS, pulumi.DependsOn([]pulumi.Resource{cl}))
 	if err != nil {
 		return nil, fmt.Errorf("gpu pools: %w", err)
-	}
-
-	// CI's path to a private-only API endpoint: GitHub Actions jobs run inside the VPC (docs/pipeline.md).
-	var runner *cirunner.CIRunner
-	if r := c.Endpoint.CIRunner; r != nil {
-		runner, err = cirunner.NewCIRunner(ctx, name+"-ci-runner", &cirunner.Args{
-			ProjectName:           name + "-ci-runner",
-			VpcID:                 net.VpcID,
-			SubnetIDs:             net.PrivateSubnetIDs,
-			APISecurityGroupID:    cl.ClusterSecurityGroupID,
-			Repository:            r.Repository,
-			ConnectionArn:         r.ConnectionArn,
-			ComputeType:           r.ComputeType,
-			Image:                 r.Image,
-			LogRetentionDays:      r.LogRetentionDays,
-			KMSDeletionWindowDays: c.KMSDeletionWindowDays,
-			Tags:                  t,
-			Protect:               protect,
-		}, withAWS)
-		if err != nil {
-			return nil, fmt.Errorf("ci runner: %w", err)
-		}
-		ctx.Export("ciRunnerLabel", runner.Label)
-		ctx.Export("ciRunnerSecurityGroupId", runner.SecurityGroupID)
 	}
 
 	ctx.Export("environment", pulumi.String(env))
@@ -206,4 +208,12 @@ func readOnlyPrincipals(cfg *config.Config) []string {
 		out = append(out, cfg.AWS.ReadOnlyRoleArn)
 	}
 	return out
+}
+
+// apiClients are the in-VPC clients of the cluster's private API endpoint: the CI runner, when there is one.
+func apiClients(runner *cirunner.CIRunner) map[string]pulumi.StringInput {
+	if runner == nil {
+		return nil
+	}
+	return map[string]pulumi.StringInput{"ci-runner": runner.SecurityGroupID}
 }

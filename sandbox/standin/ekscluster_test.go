@@ -128,9 +128,13 @@ func programClusterInputs(m *fakeMonitor, withInstanceRole bool) resource.Proper
 			"accessPolicies": resource.NewObjectProperty(resource.PropertyMap{"AmazonEKSClusterAdminPolicy": policy}),
 		}),
 	})
+	// components/cluster passes its own control-plane security group (the API clients' rules are on it).
+	sgURN := m.urn("aws:ec2/securityGroup:SecurityGroup", "platform-staging-api")
+	m.state = map[string]resource.PropertyMap{sgURN: {"id": resource.NewStringProperty("sg-api")}}
+	in["clusterSecurityGroup"] = resource.MakeCustomResourceReference(resource.URN(sgURN), "sg-api", "")
 	if withInstanceRole {
 		urn := m.urn("aws:iam/role:Role", "platform-staging-node")
-		m.state = map[string]resource.PropertyMap{urn: {"arn": resource.NewStringProperty("arn:aws:iam::222222222222:role/platform-staging-node")}}
+		m.state[urn] = resource.PropertyMap{"arn": resource.NewStringProperty("arn:aws:iam::222222222222:role/platform-staging-node")}
 		in["instanceRole"] = resource.MakeCustomResourceReference(resource.URN(urn), "platform-staging-node", "")
 	}
 	return in
@@ -165,8 +169,6 @@ func TestEksClusterCreatesWhatPulumiEksV281CreatesForTheProgramsInputs(t *testin
 		"eks:index:ServiceRole platform-staging-eksRole",
 		"aws:iam/role:Role platform-staging-eksRole-role",
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment platform-staging-eksRole-4b490823",
-		"aws:ec2/securityGroup:SecurityGroup platform-staging-eksClusterSecurityGroup",
-		"aws:ec2/securityGroupRule:SecurityGroupRule platform-staging-eksClusterInternetEgressRule",
 		"aws:eks/cluster:Cluster platform-staging-eksCluster",
 		"pulumi:providers:kubernetes platform-staging-eks-k8s",
 		"aws:eks/accessEntry:AccessEntry platform-staging-defaultNodeGroupInstanceRole",
@@ -200,6 +202,8 @@ func TestEksClusterCreatesWhatPulumiEksV281CreatesForTheProgramsInputs(t *testin
 	assoc := byName["platform-staging-admin-platform-admin-AmazonEKSClusterAdminPolicy"]
 	assert.Equal(t, m.urn(eksAccessEntryType, "platform-staging-admin-platform-admin"), assoc.parent, "associations are parented to their entry")
 	assert.Equal(t, awsProviderRef, byName["platform-staging-nodeSecurityGroup"].provider)
+	assert.Equal(t, "sg-api", byName["platform-staging-eksClusterIngressRule"].inputs["securityGroupId"].StringValue(),
+		"given a cluster security group, v2.8.1 adds its node-to-API rule to it")
 }
 
 func TestWithoutAnInstanceRolePulumiEksMakesItsOwnWithTheCNIPolicy(t *testing.T) {
