@@ -279,7 +279,8 @@ func KEDAValues(a *Args) map[string]any {
 			"limits":   map[string]any{"cpu": "1", "memory": "1000Mi"},
 		}
 	}
-	return map[string]any{
+	values := map[string]any{
+		// The operator always runs with --leader-elect (chart templates/manager/deployment.yaml).
 		"operator": map[string]any{"replicaCount": a.KEDAOperatorReplicas},
 		"resources": map[string]any{
 			"operator":     res("100m", "100Mi"),
@@ -287,4 +288,9 @@ func KEDAValues(a *Args) map[string]any {
 			"webhooks":     res("50m", "100Mi"),
 		},
 	}
+	// More than one operator gets a PodDisruptionBudget; a single one gets none, which would block drains.
+	if a.KEDAOperatorReplicas > 1 {
+		values["podDisruptionBudget"] = map[string]any{"operator": map[string]any{"minAvailable": 1}}
+	}
+	return values
 }

@@ -151,3 +151,21 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 		require.ErrorContains(t, err, want)
 	}
 }
+
+// KEDA's operator always elects a leader; more than one operator gets a PodDisruptionBudget, one gets none.
+func TestKEDAOperatorBudgetOnlyWithMoreThanOneReplica(t *testing.T) {
+	for _, replicas := range []int{1, 2} {
+		a := baseArgs()
+		a.KEDAOperatorReplicas = replicas
+		g, err := run(t, a, false)
+		require.NoError(t, err)
+		v := chartstest.Values(t, g.ByName(t, "dev-autoscaling-keda").Inputs)
+		chartstest.AssertKnownKeys(t, charts.KEDA, v)
+		pdb, has := v["podDisruptionBudget"]
+		if replicas == 1 {
+			require.False(t, has, "a single operator must not carry a budget that blocks drains")
+			continue
+		}
+		require.Equal(t, map[string]any{"operator": map[string]any{"minAvailable": float64(1)}}, pdb)
+	}
+}

@@ -127,12 +127,25 @@ func Values(a *Args) map[string]any {
 			"limits":   map[string]any{"cpu": "500m", "memory": "256Mi"},
 		}
 	}
+	// The chart runs its controller (and cert controller) with leader election only when leaderElect is set
+	// (templates/deployment.yaml, cert-controller-deployment.yaml: --enable-leader-election), so two replicas
+	// without it reconcile every ExternalSecret twice at once. With more than one replica the controller and
+	// the (stateless) webhook also get a PodDisruptionBudget; a single replica gets none, which would block
+	// every node drain.
+	ha := a.Replicas > 1
+	pdb := map[string]any{"enabled": ha, "minAvailable": 1}
 	return map[string]any{
-		"installCRDs":    true,
-		"replicaCount":   a.Replicas,
-		"serviceAccount": map[string]any{"create": true, "name": ServiceAccount},
-		"resources":      res("50m", "64Mi"),
-		"webhook":        map[string]any{"resources": res("20m", "64Mi")},
+		"installCRDs":         true,
+		"replicaCount":        a.Replicas,
+		"leaderElect":         ha,
+		"podDisruptionBudget": pdb,
+		"serviceAccount":      map[string]any{"create": true, "name": ServiceAccount},
+		"resources":           res("50m", "64Mi"),
+		"webhook": map[string]any{
+			"replicaCount":        a.Replicas,
+			"podDisruptionBudget": pdb,
+			"resources":           res("20m", "64Mi"),
+		},
 		"certController": map[string]any{"resources": res("20m", "64Mi")},
 	}
 }

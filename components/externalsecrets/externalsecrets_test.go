@@ -45,3 +45,21 @@ func TestValidation(t *testing.T) {
 	require.ErrorContains(t, err, "replicas must be >= 1")
 	require.ErrorContains(t, ValidateArgs(&Args{Replicas: 1}), "kubeProvider is required")
 }
+
+// The chart elects a leader only when leaderElect is set: two replicas without it reconcile every
+// ExternalSecret twice. More than one replica also gets budgets; one replica gets none (it would block drains).
+func TestReplicasAreLeaderElectedAndBudgetedOnlyWhenHA(t *testing.T) {
+	for _, tc := range []struct {
+		replicas int
+		ha       bool
+	}{{1, false}, {2, true}, {3, true}} {
+		g, err := run(t, Args{Replicas: tc.replicas})
+		require.NoError(t, err)
+		v := chartstest.Values(t, g.ByName(t, "dev-eso-external-secrets").Inputs)
+		chartstest.AssertKnownKeys(t, charts.ExternalSecrets, v)
+		require.Equal(t, tc.ha, v["leaderElect"], "replicas %d: leaderElect", tc.replicas)
+		require.Equal(t, tc.ha, chartstest.Lookup(v, "podDisruptionBudget", "enabled"), "replicas %d: controller PDB", tc.replicas)
+		require.Equal(t, tc.ha, chartstest.Lookup(v, "webhook", "podDisruptionBudget", "enabled"), "replicas %d: webhook PDB", tc.replicas)
+		require.EqualValues(t, tc.replicas, chartstest.Lookup(v, "webhook", "replicaCount"))
+	}
+}

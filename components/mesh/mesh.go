@@ -494,7 +494,7 @@ func GatewayValues(a *Args) map[string]any {
 		}
 		service["loadBalancerSourceRanges"] = anyRanges
 	}
-	return map[string]any{
+	values := map[string]any{
 		// The gateway follows the tag, like the namespaces it serves: moving the tag and restarting the
 		// gateway Deployment moves it to the new revision without a chart change.
 		"revision": a.RevisionTag,
@@ -509,4 +509,11 @@ func GatewayValues(a *Args) map[string]any {
 			"limits":   map[string]any{"cpu": "2", "memory": "1Gi"},
 		},
 	}
+	// The chart renders no PodDisruptionBudget unless asked. With at least two replicas a drain may take one
+	// at a time; a single replica gets none, which would block every drain of its node. (istiod's chart
+	// adds its own budget exactly when autoscaleMin > 1, global.defaultPodDisruptionBudget.)
+	if a.Gateway.Min > 1 {
+		values["podDisruptionBudget"] = map[string]any{"maxUnavailable": 1}
+	}
+	return values
 }

@@ -135,7 +135,9 @@ func TestSingleReleaseStacksUpgradeInPlace(t *testing.T) {
 	require.NoError(t, err)
 	const mesh = "platform:mesh:Mesh"
 	const chart = "kubernetes:helm.sh/v4:Chart"
-	urn := func(types, name string) string { return "urn:pulumi:dev::" + mockgraph.Project + "::" + types + "::" + name }
+	urn := func(types, name string) string {
+		return "urn:pulumi:dev::" + mockgraph.Project + "::" + types + "::" + name
+	}
 	require.Contains(t, g.ByName(t, "dev-mesh-istiod-1-30-3").Aliases, urn(mesh+"$"+chart, "dev-mesh-istiod"))
 	require.Contains(t, g.ByName(t, "dev-mesh-revision-tag-webhook").Aliases,
 		urn(mesh+"$"+chart+"$kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration", "dev-mesh-istiod:istio-revision-tag-stable"))
@@ -272,4 +274,21 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 	a = Args{InternetFacing: true, LoadBalancerSourceRanges: []string{"0.0.0.0/0"}}
 	a.applyDefaults()
 	require.ErrorContains(t, ValidateArgs(&a), "0.0.0.0/0 opens the gateway to the internet")
+}
+
+// The gateway chart renders no budget unless asked: with two or more replicas a drain takes one at a time;
+// a single replica gets none, which would block drains of its node.
+func TestGatewayBudgetOnlyWithMoreThanOneReplica(t *testing.T) {
+	for _, min := range []int{1, 2} {
+		g, err := run(t, Args{Gateway: Replicas{Min: min, Max: 3}}, false)
+		require.NoError(t, err)
+		v := chartstest.Values(t, g.ByName(t, "dev-mesh-gateway").Inputs)
+		chartstest.AssertKnownKeys(t, charts.IstioGateway, v)
+		pdb, has := v["podDisruptionBudget"]
+		if min == 1 {
+			require.False(t, has)
+			continue
+		}
+		require.Equal(t, map[string]any{"maxUnavailable": float64(1)}, pdb)
+	}
 }
