@@ -22,7 +22,9 @@ func TestEachStackAuthenticatesWithItsProfileAndTheCreatorHasNoSecondEntry(t *te
 			require.NoError(t, err)
 			profile := "platform-" + env
 			cl := g.Only(t, "eks:index:Cluster")
-			opts := cl.Inputs["providerCredentialOpts"].ObjectValue()
+			credOpts := cl.Inputs["providerCredentialOpts"]
+			require.True(t, credOpts.IsObject(), "no providerCredentialOpts: pulumi-eks's kubeconfig uses the ambient identity")
+			opts := credOpts.ObjectValue()
 			assert.Equal(t, profile, opts["profileName"].StringValue())
 			assert.NotContains(t, opts, "roleArn")
 			prov := g.Named(t, "pulumi:providers:aws", "aws-"+env)
