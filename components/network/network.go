@@ -1,5 +1,6 @@
 // Package network provides the VPC an EKS cluster lives in: public, private (nodes) and intra subnets in N
-// availability zones, NAT (one shared or one per AZ), KMS-encrypted VPC flow logs with bounded retention, an
+// availability zones, NAT (one shared or one per AZ), KMS-encrypted VPC flow logs with bounded retention (to
+// S3 by default, or CloudWatch Logs), an
 // S3 gateway endpoint and interface endpoints so private nodes reach AWS APIs without NAT, the subnet tags
 // EKS and the AWS Load Balancer Controller discover, and a default security group with no rules.
 //
@@ -17,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/platform-team/platform/internal/kmskey"
@@ -26,6 +28,12 @@ import (
 
 // Type is the component's type token.
 const Type = "platform:network:Network"
+
+// Flow log destinations.
+const (
+	FlowLogsToS3         = "s3"
+	FlowLogsToCloudWatch = "cloud-watch-logs"
+)
 
 // NATSingle and NATPerAZ are the NAT strategies.
 const (
@@ -44,8 +52,17 @@ type NetworkArgs struct {
 	NATGateways string
 	// NewBits sizes each subnet tier relative to the VPC prefix. Required (config supplies defaults).
 	NewBits map[subnets.Tier]int
-	// FlowLogRetentionDays bounds the flow log group. Default: 365.
+	// FlowLogRetentionDays bounds the flow logs (the bucket's lifecycle expiration, or the log group's
+	// retention). Default: 365.
 	FlowLogRetentionDays int
+	// FlowLogDestination is FlowLogsToS3 or FlowLogsToCloudWatch. S3 costs a fraction of CloudWatch Logs per GB
+	// ingested and stored, and Athena queries it; CloudWatch Logs Insights is quicker for a live incident.
+	// Default: FlowLogsToS3.
+	FlowLogDestination string
+	// FlowLogAggregationSeconds is the flow log's maximum aggregation interval, 60 or 600. Ten minutes gives
+	// fewer, larger records (less to store); one minute is for chasing a live connectivity problem.
+	// Default: 600.
+	FlowLogAggregationSeconds int
 	// KMSDeletionWindowDays of the flow log key. Default: 30.
 	KMSDeletionWindowDays int
 	// InterfaceEndpoints are AWS service names (ecr.api, sts, ...) reached through interface endpoints.
@@ -71,7 +88,10 @@ type Network struct {
 	PrivateSubnetIDs  pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
 	IntraSubnetIDs    pulumi.StringArrayOutput `pulumi:"intraSubnetIds"`
 	NatGatewayIDs     pulumi.StringArrayOutput `pulumi:"natGatewayIds"`
-	FlowLogGroupName  pulumi.StringOutput      `pulumi:"flowLogGroupName"`
+	// FlowLogGroupName is the CloudWatch log group ("" when flow logs go to S3).
+	FlowLogGroupName pulumi.StringOutput `pulumi:"flowLogGroupName"`
+	// FlowLogBucket is the S3 bucket ("" when flow logs go to CloudWatch Logs).
+	FlowLogBucket pulumi.StringOutput `pulumi:"flowLogBucket"`
 }
 
 // NewNetwork creates the VPC. Pass the aws provider with pulumi.Provider or pulumi.Providers.
@@ -240,7 +260,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err := endpoints(ctx, name, args, region.Name, vpc, created, append(privateRTs, intraRT.ID()), parent); err != nil {
 		return nil, err
 	}
-	logGroup, err := flowLogs(ctx, name, args, vpc, parent)
+	groupName, bucketName, err := flowLogs(ctx, name, args, vpc, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +276,8 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		natIDs = append(natIDs, nat.ID().ToStringOutput())
 	}
 	n.NatGatewayIDs = natIDs.ToStringArrayOutput()
-	n.FlowLogGroupName = logGroup.Name
+	n.FlowLogGroupName = groupName
+	n.FlowLogBucket = bucketName
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"vpcId":             n.VpcID,
 		"vpcCidr":           n.VpcCIDR,
@@ -266,6 +287,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		"intraSubnetIds":    n.IntraSubnetIDs,
 		"natGatewayIds":     n.NatGatewayIDs,
 		"flowLogGroupName":  n.FlowLogGroupName,
+		"flowLogBucket":     n.FlowLogBucket,
 	}); err != nil {
 		return nil, err
 	}
@@ -326,24 +348,66 @@ func endpoints(ctx *pulumi.Context, name string, args *NetworkArgs, region strin
 	return nil
 }
 
-// flowLogs ships all VPC traffic metadata to a KMS-encrypted log group with bounded retention.
-func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc, parent pulumi.ResourceOption) (*cloudwatch.LogGroup, error) {
+// flowLogs ships all VPC traffic metadata, KMS-encrypted with the network's own key, to an S3 bucket with a
+// lifecycle (default) or a CloudWatch log group with retention. It returns the group's and the bucket's name,
+// one of them empty.
+func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc, parent pulumi.ResourceOrInvokeOption) (pulumi.StringOutput, pulumi.StringOutput, error) {
 	t := args.Tags
+	none := pulumi.String("").ToStringOutput()
 	retention := args.FlowLogRetentionDays
 	if retention == 0 {
 		retention = 365
 	}
+	interval := args.FlowLogAggregationSeconds
+	if interval == 0 {
+		interval = 600
+	}
+	if interval != 60 && interval != 600 {
+		return none, none, fmt.Errorf("network %s: flow log aggregation must be 60 or 600 seconds, got %d", name, interval)
+	}
+	dest := args.FlowLogDestination
+	if dest == "" {
+		dest = FlowLogsToS3
+	}
 	groupName := fmt.Sprintf("/aws/vpc/%s/flow-logs", name)
+	var statement map[string]any
+	switch dest {
+	case FlowLogsToS3:
+		statement = kmskey.LogDeliveryStatement()
+	case FlowLogsToCloudWatch:
+		statement = kmskey.CloudWatchLogsStatement(groupName)
+	default:
+		return none, none, fmt.Errorf("network %s: flow log destination %q is not %q or %q", name, dest, FlowLogsToS3, FlowLogsToCloudWatch)
+	}
 	key, err := kmskey.New(ctx, name+"-flow-logs", kmskey.Args{
 		Description:        pulumi.Sprintf("VPC flow logs of %s", name),
 		DeletionWindowDays: args.KMSDeletionWindowDays,
 		Alias:              pulumi.String(name + "-flow-logs"),
-		ServiceStatements:  []map[string]any{kmskey.CloudWatchLogsStatement(groupName)},
+		ServiceStatements:  []map[string]any{statement},
 		Tags:               t.For(name + "-flow-logs"),
 	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
-		return nil, err
+		return none, none, err
 	}
+	flowArgs := &ec2.FlowLogArgs{
+		VpcId:                  vpc.ID(),
+		TrafficType:            pulumi.String("ALL"),
+		MaxAggregationInterval: pulumi.Int(interval),
+		Tags:                   t.For(name + "-flow-logs"),
+	}
+	if dest == FlowLogsToS3 {
+		bucket, err := flowLogBucket(ctx, name, args, key.Arn, retention, parent)
+		if err != nil {
+			return none, none, err
+		}
+		flowArgs.LogDestinationType = pulumi.String("s3")
+		flowArgs.LogDestination = bucket.Arn
+		if _, err := ec2.NewFlowLog(ctx, name+"-flow-logs", flowArgs, parent); err != nil {
+			return none, none, err
+		}
+		return none, bucket.Bucket, nil
+	}
+
 	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(groupName),
 		RetentionInDays: pulumi.Int(retention),
@@ -351,7 +415,7 @@ func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc,
 		Tags:            t.For(name + "-flow-logs"),
 	}, parent)
 	if err != nil {
-		return nil, err
+		return none, none, err
 	}
 	trust, _ := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
@@ -367,7 +431,7 @@ func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc,
 		Tags:             t.For(name + "-flow-logs"),
 	}, parent)
 	if err != nil {
-		return nil, err
+		return none, none, err
 	}
 	policy := group.Arn.ApplyT(func(arn string) (string, error) {
 		b, err := json.Marshal(map[string]any{
@@ -381,21 +445,125 @@ func flowLogs(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc,
 		return string(b), err
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{Role: role.ID(), Policy: policy}, parent); err != nil {
+		return none, none, err
+	}
+	flowArgs.LogDestinationType = pulumi.String("cloud-watch-logs")
+	flowArgs.LogDestination = group.Arn
+	flowArgs.IamRoleArn = role.Arn
+	if _, err := ec2.NewFlowLog(ctx, name+"-flow-logs", flowArgs, parent); err != nil {
+		return none, none, err
+	}
+	return group.Name, none, nil
+}
+
+// flowLogBucket is the flow logs' bucket: SSE-KMS with the flow-log key (bucket key on), every public access
+// block, objects owned by the bucket owner, a policy letting only the log delivery service of this account
+// write (and nothing without TLS), and a lifecycle that expires records after the retention. Outside prod
+// (Protect false) it is destroyed with its objects, so a dev or staging stack tears down.
+// The delivery permissions follow the VPC User Guide, "Flow logs to Amazon S3": bucket policy for
+// delivery.logs.amazonaws.com (s3:PutObject scoped by aws:SourceAccount and aws:SourceArn, s3:GetBucketAcl,
+// s3:ListBucket) and, for SSE-KMS, the key policy statement of kmskey.LogDeliveryStatement.
+func flowLogBucket(ctx *pulumi.Context, name string, args *NetworkArgs, keyArn pulumi.StringInput, retention int, parent pulumi.ResourceOrInvokeOption) (*s3.BucketV2, error) {
+	key := name + "-flow-logs"
+	bucket, err := s3.NewBucketV2(ctx, key, &s3.BucketV2Args{
+		BucketPrefix: pulumi.String(args.ClusterName + "-flow-logs-"),
+		ForceDestroy: pulumi.Bool(!args.Protect),
+		Tags:         args.Tags.For(key),
+	}, parent, pulumi.Protect(args.Protect))
+	if err != nil {
 		return nil, err
 	}
-	if _, err := ec2.NewFlowLog(ctx, name+"-flow-logs", &ec2.FlowLogArgs{
-		VpcId:              vpc.ID(),
-		TrafficType:        pulumi.String("ALL"),
-		LogDestinationType: pulumi.String("cloud-watch-logs"),
-		LogDestination:     group.Arn,
-		IamRoleArn:         role.Arn,
-		// One-minute aggregation gives on-call engineers timely data when chasing a connectivity incident.
-		MaxAggregationInterval: pulumi.Int(60),
-		Tags:                   t.For(name + "-flow-logs"),
+	if _, err := s3.NewBucketPublicAccessBlock(ctx, key+"-public-access", &s3.BucketPublicAccessBlockArgs{
+		Bucket: bucket.ID(), BlockPublicAcls: pulumi.Bool(true), BlockPublicPolicy: pulumi.Bool(true),
+		IgnorePublicAcls: pulumi.Bool(true), RestrictPublicBuckets: pulumi.Bool(true),
 	}, parent); err != nil {
 		return nil, err
 	}
-	return group, nil
+	if _, err := s3.NewBucketOwnershipControls(ctx, key+"-ownership", &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, key+"-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("aws:kms"), KmsMasterKeyId: keyArn,
+			},
+			BucketKeyEnabled: pulumi.Bool(true),
+		}},
+	}, parent); err != nil {
+		return nil, err
+	}
+	ident, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: caller identity: %w", name, err)
+	}
+	part, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: partition: %w", name, err)
+	}
+	region, err := aws.GetRegion(ctx, &aws.GetRegionArgs{}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: region: %w", name, err)
+	}
+	policy := bucket.Arn.ApplyT(func(arn string) (string, error) {
+		return FlowLogBucketPolicy(arn, ident.AccountId, part.Partition, region.Name)
+	}).(pulumi.StringOutput)
+	if _, err := s3.NewBucketPolicy(ctx, key+"-policy", &s3.BucketPolicyArgs{Bucket: bucket.ID(), Policy: policy}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, key+"-lifecycle", &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketLifecycleConfigurationV2RuleArray{
+			&s3.BucketLifecycleConfigurationV2RuleArgs{
+				Id: pulumi.String("expire-after-retention"), Status: pulumi.String("Enabled"),
+				Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
+				Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(retention)},
+			},
+			&s3.BucketLifecycleConfigurationV2RuleArgs{
+				Id: pulumi.String("abort-incomplete-uploads"), Status: pulumi.String("Enabled"),
+				Filter:                         &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
+				AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{DaysAfterInitiation: pulumi.Int(7)},
+			},
+		},
+	}, parent); err != nil {
+		return nil, err
+	}
+	return bucket, nil
+}
+
+// FlowLogBucketPolicy lets this account's log delivery write flow logs into the bucket and denies any request
+// without TLS.
+func FlowLogBucketPolicy(bucketArn, account, partition, region string) (string, error) {
+	source := map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": account},
+		"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:logs:%s:%s:*", partition, region, account)},
+	}
+	b, err := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{
+			map[string]any{
+				"Sid": "AWSLogDeliveryWrite", "Effect": "Allow",
+				"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
+				"Action":    "s3:PutObject", "Resource": bucketArn + "/AWSLogs/" + account + "/*",
+				"Condition": source,
+			},
+			map[string]any{
+				"Sid": "AWSLogDeliveryAclCheck", "Effect": "Allow",
+				"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
+				"Action":    []any{"s3:GetBucketAcl", "s3:ListBucket"}, "Resource": bucketArn,
+				"Condition": source,
+			},
+			map[string]any{
+				"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+				"Resource":  []any{bucketArn, bucketArn + "/*"},
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			},
+		},
+	})
+	return string(b), err
 }
 
 // ZoneFilters select the zones the VPC may use: Availability Zones every account has (opt-in status

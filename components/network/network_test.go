@@ -72,17 +72,61 @@ func TestNATStrategy(t *testing.T) {
 	}
 }
 
-func TestFlowLogsAreEncryptedAndBounded(t *testing.T) {
+// Flow logs go to S3 by default at ten-minute aggregation: a KMS-encrypted bucket with a lifecycle, written by
+// the log delivery service of this account only; outside prod the bucket is destroyed with its objects.
+func TestFlowLogsGoToAnEncryptedBucketWithALifecycleByDefault(t *testing.T) {
 	g, _, err := mockgraph.Run(t, build(args(2, NATSingle)), mockgraph.Options{})
 	require.NoError(t, err)
 	fl := g.Only(t, "aws:ec2/flowLog:FlowLog")
 	assert.Equal(t, "ALL", fl.Inputs["trafficType"].StringValue())
+	assert.Equal(t, "s3", fl.Inputs["logDestinationType"].StringValue())
+	assert.Equal(t, 600.0, fl.Inputs["maxAggregationInterval"].NumberValue())
+	_, hasRole := fl.Inputs["iamRoleArn"]
+	assert.False(t, hasRole, "S3 delivery needs no IAM role")
+	assert.Empty(t, g.OfType("aws:cloudwatch/logGroup:LogGroup"))
+
+	bucket := g.Only(t, "aws:s3/bucketV2:BucketV2")
+	assert.Equal(t, "platform-dev-flow-logs-", bucket.Inputs["bucketPrefix"].StringValue())
+	assert.True(t, bucket.Inputs["forceDestroy"].BoolValue(), "outside prod the bucket is destroyed with its objects")
+	enc := g.Only(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+	rule := enc.Inputs["rules"].ArrayValue()[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()
+	assert.Equal(t, "aws:kms", rule["sseAlgorithm"].StringValue())
+	lc := g.Only(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+	assert.Equal(t, 30.0, lc.Inputs["rules"].ArrayValue()[0].ObjectValue()["expiration"].ObjectValue()["days"].NumberValue())
+	pol := g.Only(t, "aws:s3/bucketPolicy:BucketPolicy").Inputs["policy"].StringValue()
+	assert.Contains(t, pol, "delivery.logs.amazonaws.com")
+	assert.Contains(t, pol, `"aws:SecureTransport":"false"`)
+	key := g.Only(t, "aws:kms/key:Key")
+	assert.True(t, key.Inputs["enableKeyRotation"].BoolValue())
+	assert.Contains(t, key.Inputs["policy"].StringValue(), "delivery.logs.amazonaws.com", "log delivery may encrypt with the key")
+}
+
+func TestFlowLogsToCloudWatchByConfigAndProdBucketKept(t *testing.T) {
+	a := args(2, NATSingle)
+	a.FlowLogDestination, a.FlowLogAggregationSeconds = FlowLogsToCloudWatch, 60
+	g, _, err := mockgraph.Run(t, build(a), mockgraph.Options{})
+	require.NoError(t, err)
+	fl := g.Only(t, "aws:ec2/flowLog:FlowLog")
+	assert.Equal(t, "cloud-watch-logs", fl.Inputs["logDestinationType"].StringValue())
+	assert.Equal(t, 60.0, fl.Inputs["maxAggregationInterval"].NumberValue())
 	lg := g.Only(t, "aws:cloudwatch/logGroup:LogGroup")
 	assert.Equal(t, 30.0, lg.Inputs["retentionInDays"].NumberValue())
 	assert.True(t, lg.Inputs["kmsKeyId"].IsString() && lg.Inputs["kmsKeyId"].StringValue() != "", "log group must name its KMS key")
-	key := g.Only(t, "aws:kms/key:Key")
-	assert.True(t, key.Inputs["enableKeyRotation"].BoolValue())
-	assert.Contains(t, key.Inputs["policy"].StringValue(), "logs.eu-west-1.amazonaws.com")
+	assert.Contains(t, g.Only(t, "aws:kms/key:Key").Inputs["policy"].StringValue(), "logs.eu-west-1.amazonaws.com")
+	assert.Empty(t, g.OfType("aws:s3/bucketV2:BucketV2"))
+
+	a = args(2, NATSingle)
+	a.Protect = true
+	g, _, err = mockgraph.Run(t, build(a), mockgraph.Options{})
+	require.NoError(t, err)
+	b := g.Only(t, "aws:s3/bucketV2:BucketV2")
+	assert.False(t, b.Inputs["forceDestroy"].BoolValue(), "prod keeps its flow logs")
+	assert.True(t, b.Protect)
+
+	a = args(2, NATSingle)
+	a.FlowLogAggregationSeconds = 300
+	_, _, err = mockgraph.Run(t, build(a), mockgraph.Options{})
+	require.ErrorContains(t, err, "flow log aggregation must be 60 or 600 seconds, got 300")
 }
 
 func TestDefaultSecurityGroupHasNoRulesAndEndpointsArePrivate(t *testing.T) {

@@ -311,3 +311,22 @@ func TestAPrivateOnlyEndpointNeedsTheCIRunnerAndItsFieldsAreChecked(t *testing.T
 	assert.Equal(t, "aws/codebuild/amazonlinux-x86_64-standard:5.0", r.Image)
 	assert.Equal(t, 365, r.LogRetentionDays)
 }
+
+// Flow logs go to S3 at ten-minute aggregation unless configured; dev's interface endpoints default to none
+// (its NAT gateway is cheaper for its traffic), staging and prod keep the full set.
+func TestFlowLogAndEndpointDefaultsPerEnvironment(t *testing.T) {
+	for env, endpoints := range map[Environment]int{Dev: 0, Staging: len(DefaultInterfaceEndpoints), Prod: len(DefaultInterfaceEndpoints)} {
+		c, err := Parse(validStack(env).source())
+		require.NoError(t, err, env)
+		assert.Equal(t, FlowLogsToS3, c.Network.FlowLogDestination, env)
+		assert.Equal(t, 600, c.Network.FlowLogAggregationSeconds, env)
+		assert.Len(t, c.Network.InterfaceEndpoints, endpoints, env)
+	}
+	s := validStack(Dev)
+	section(s, "network")["flowLogDestination"] = "kinesis"
+	section(s, "network")["flowLogAggregationSeconds"] = 300
+	assert.Equal(t, []string{
+		`network.flowLogDestination: "kinesis" is not supported; use "s3" or "cloud-watch-logs"`,
+		"network.flowLogAggregationSeconds: must be 60 or 600 (the intervals VPC flow logs offer), got 300",
+	}, problemsOf(t, s))
+}

@@ -32,8 +32,20 @@ func ApplyDefaults(c *Config) {
 	if n.FlowLogRetentionDays == 0 {
 		n.FlowLogRetentionDays = retentionDays(c.Environment)
 	}
+	if n.FlowLogDestination == "" {
+		n.FlowLogDestination = FlowLogsToS3
+	}
+	if n.FlowLogAggregationSeconds == 0 {
+		n.FlowLogAggregationSeconds = 600
+	}
 	if n.InterfaceEndpoints == nil {
-		n.InterfaceEndpoints = append([]string(nil), DefaultInterfaceEndpoints...)
+		// dev has a NAT gateway and little traffic to AWS APIs: ten endpoints in two AZs cost more each month
+		// than the NAT and the control plane together, and save only NAT processing on a few GB (README,
+		// "Idle cost"). Image layers come through the free S3 gateway endpoint either way.
+		n.InterfaceEndpoints = []string{}
+		if !dev {
+			n.InterfaceEndpoints = append([]string(nil), DefaultInterfaceEndpoints...)
+		}
 	}
 
 	cl := &c.Cluster

@@ -44,7 +44,14 @@ var SupportedKubernetesVersions = []string{"1.32", "1.33", "1.34"}
 // ManagedAddons are the EKS managed add-ons every cluster gets, in install order.
 var ManagedAddons = []string{"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
 
-// DefaultInterfaceEndpoints let private nodes reach AWS APIs without NAT egress.
+// Flow log destinations (network.flowLogDestination).
+const (
+	FlowLogsToS3         = "s3"
+	FlowLogsToCloudWatch = "cloud-watch-logs"
+)
+
+// DefaultInterfaceEndpoints let private nodes reach AWS APIs without NAT egress (staging and prod; dev
+// defaults to none).
 var DefaultInterfaceEndpoints = []string{
 	"autoscaling", "ec2", "ecr.api", "ecr.dkr", "eks-auth", "elasticloadbalancing", "kms", "logs", "ssm", "sts",
 }

@@ -83,10 +83,16 @@ type Network struct {
 	NATGateways string `json:"natGateways,omitempty"`
 	// SubnetNewBits sizes subnets relative to the VPC prefix. Default: private 3, public 6, intra 6.
 	SubnetNewBits SubnetNewBits `json:"subnetNewBits,omitempty"`
-	// FlowLogRetentionDays bounds the VPC flow log group. Default: 30 in dev, 90 in staging, 365 in prod.
+	// FlowLogRetentionDays bounds the VPC flow logs (bucket lifecycle or log group retention). Default: 30 in
+	// dev, 90 in staging, 365 in prod.
 	FlowLogRetentionDays int `json:"flowLogRetentionDays,omitempty"`
-	// InterfaceEndpoints are the AWS services reached through private interface endpoints.
-	// Default: ecr.api, ecr.dkr, sts, ec2, logs, elasticloadbalancing, autoscaling, kms, ssm, eks-auth.
+	// FlowLogDestination is "s3" (an encrypted bucket with a lifecycle) or "cloud-watch-logs". Default: s3.
+	FlowLogDestination string `json:"flowLogDestination,omitempty"`
+	// FlowLogAggregationSeconds is the flow logs' maximum aggregation interval, 60 or 600. Default: 600.
+	FlowLogAggregationSeconds int `json:"flowLogAggregationSeconds,omitempty"`
+	// InterfaceEndpoints are the AWS services reached through private interface endpoints. Default: none in
+	// dev, where the NAT gateway is cheaper for its traffic (README, "Idle cost"); elsewhere ecr.api, ecr.dkr,
+	// sts, ec2, logs, elasticloadbalancing, autoscaling, kms, ssm, eks-auth.
 	InterfaceEndpoints []string `json:"interfaceEndpoints,omitempty"`
 }
 

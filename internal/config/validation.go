@@ -238,6 +238,12 @@ func validateNetwork(ps *problems, n Network, req Requirements, envOK bool) neti
 			ps.add("network.cidr", "too small for the requested subnets: %v", err)
 		}
 	}
+	if n.FlowLogDestination != FlowLogsToS3 && n.FlowLogDestination != FlowLogsToCloudWatch {
+		ps.add("network.flowLogDestination", "%q is not supported; use %q or %q", n.FlowLogDestination, FlowLogsToS3, FlowLogsToCloudWatch)
+	}
+	if n.FlowLogAggregationSeconds != 60 && n.FlowLogAggregationSeconds != 600 {
+		ps.add("network.flowLogAggregationSeconds", "must be 60 or 600 (the intervals VPC flow logs offer), got %d", n.FlowLogAggregationSeconds)
+	}
 	if !slices.Contains(cloudWatchRetentionDays, n.FlowLogRetentionDays) {
 		ps.add("network.flowLogRetentionDays", "%d is not a CloudWatch Logs retention; use one of %v", n.FlowLogRetentionDays, cloudWatchRetentionDays)
 	}

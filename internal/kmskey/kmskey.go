@@ -128,3 +128,20 @@ func CloudWatchLogsStatement(logGroupName string) map[string]any {
 		}},
 	}
 }
+
+// LogDeliveryStatement lets CloudWatch Logs' delivery service (vended logs such as VPC flow logs written to
+// S3) encrypt with the key, from this account only (VPC User Guide, "Flow logs to Amazon S3": the key policy
+// for SSE-KMS buckets).
+func LogDeliveryStatement() map[string]any {
+	return map[string]any{
+		"Sid":       "LogDeliveryUse",
+		"Effect":    "Allow",
+		"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
+		"Action":    []any{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"},
+		"Resource":  "*",
+		"Condition": map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": "${account}"},
+			"ArnLike":      map[string]any{"aws:SourceArn": "arn:${partition}:logs:${region}:${account}:*"},
+		},
+	}
+}

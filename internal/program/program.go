@@ -68,16 +68,18 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 	protect := cfg.Environment == config.Prod
 
 	net, err := network.NewNetwork(ctx, name, &network.NetworkArgs{
-		CIDR:                  cfg.Network.CIDR,
-		AZCount:               cfg.Network.AZCount,
-		NATGateways:           cfg.Network.NATGateways,
-		NewBits:               config.NewBits(cfg.Network),
-		FlowLogRetentionDays:  cfg.Network.FlowLogRetentionDays,
-		KMSDeletionWindowDays: cfg.Cluster.KMSDeletionWindowDays,
-		InterfaceEndpoints:    cfg.Network.InterfaceEndpoints,
-		ClusterName:           name,
-		Tags:                  t,
-		Protect:               protect,
+		CIDR:                      cfg.Network.CIDR,
+		AZCount:                   cfg.Network.AZCount,
+		NATGateways:               cfg.Network.NATGateways,
+		NewBits:                   config.NewBits(cfg.Network),
+		FlowLogRetentionDays:      cfg.Network.FlowLogRetentionDays,
+		FlowLogDestination:        cfg.Network.FlowLogDestination,
+		FlowLogAggregationSeconds: cfg.Network.FlowLogAggregationSeconds,
+		KMSDeletionWindowDays:     cfg.Cluster.KMSDeletionWindowDays,
+		InterfaceEndpoints:        cfg.Network.InterfaceEndpoints,
+		ClusterName:               name,
+		Tags:                      t,
+		Protect:                   protect,
 	}, withAWS)
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)

@@ -58,7 +58,7 @@ func init() {
 			Types:       []string{tVpc, tFlowLog},
 			Stack:       true,
 			Levels:      levels(Advisory, Mandatory, Mandatory),
-			Fix:         "create an aws:ec2/flowLog:FlowLog with vpcId set to the VPC, sending to a KMS-encrypted log group.",
+			Fix:         "create an aws:ec2/flowLog:FlowLog with vpcId set to the VPC, sending to a KMS-encrypted S3 bucket or log group.",
 			checkStack:  checkFlowLogs,
 		},
 		&Policy{
