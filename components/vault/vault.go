@@ -61,6 +61,10 @@ type Args struct {
 	// ProtectUnsealKey marks the unseal key protected: deleting it makes Vault's data unrecoverable.
 	// Default: false; the program sets it in prod.
 	ProtectUnsealKey bool
+	// KeepVolumes keeps the raft and audit volumes when the StatefulSet is deleted. Default: false (they are
+	// deleted with it, so a dev or staging teardown leaves no EBS volumes behind); the program sets it in
+	// prod. Scaling down never deletes a volume either way.
+	KeepVolumes bool
 	// Monitoring renders a ServiceMonitor for every Vault pod and the sealed/down/no-leader alerts
 	// (MonitoringRules). It needs the prometheus-operator CRDs: install Vault after observability.
 	// Default: false.
@@ -342,6 +346,12 @@ func Values(a *Args, config, roleArn pulumi.StringInput) map[string]any {
 			"resources": res("50m", "64Mi", "250m", "256Mi"),
 		},
 		"server": map[string]any{
+			// The StatefulSet's PVC retention (Kubernetes StatefulSetAutoDeletePVC, GA in 1.32): without it
+			// every raft and audit PVC, and its EBS volume, outlives the release.
+			"persistentVolumeClaimRetentionPolicy": map[string]any{
+				"whenDeleted": pickString(a.KeepVolumes, "Retain", "Delete"),
+				"whenScaled":  "Retain",
+			},
 			"image":     map[string]any{"tag": ImageTag},
 			"resources": res("250m", "256Mi", "1", "1Gi"),
 			"dev":       map[string]any{"enabled": false},
@@ -387,4 +397,11 @@ func Values(a *Args, config, roleArn pulumi.StringInput) map[string]any {
 			},
 		},
 	}
+}
+
+func pickString(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
 }

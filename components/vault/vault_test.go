@@ -218,3 +218,18 @@ func TestMonitoringScrapesEveryPodAndAlertsOnSealedAndNoLeader(t *testing.T) {
 	_, v = release(t, g, "dev")
 	require.Equal(t, false, chartstest.Lookup(v, "serverTelemetry", "serviceMonitor", "enabled"), "off unless the CRDs are there")
 }
+
+// Outside prod the raft and audit PVCs (and their EBS volumes) go with the StatefulSet, so a teardown leaves
+// nothing behind; prod keeps them. Scaling down never deletes one.
+func TestVolumesOutliveTheStatefulSetOnlyInProd(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		g, err := run(t, Args{Replicas: 3, KeepVolumes: keep}, "staging", false)
+		require.NoError(t, err)
+		_, v := release(t, g, "staging")
+		want := map[string]any{"whenDeleted": "Delete", "whenScaled": "Retain"}
+		if keep {
+			want["whenDeleted"] = "Retain"
+		}
+		require.Equal(t, want, chartstest.Lookup(v, "server", "persistentVolumeClaimRetentionPolicy"))
+	}
+}

@@ -111,7 +111,10 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		// The Envoy and istiod monitors feed the SLO rules; their CRDs come with observability (ordered below).
 		Monitoring:    true,
 		MonitorLabels: observability.MonitorLabels(),
-	}, after, pulumi.DependsOn([]pulumi.Resource{out.Observability})); err != nil {
+		// The gateway's LoadBalancer Service owns an NLB in the VPC's subnets (public ones when internet-facing):
+		// depending on the whole network makes `pulumi destroy` delete it, and wait for the load balancer's
+		// removal, before any subnet or gateway.
+	}, after, pulumi.DependsOn([]pulumi.Resource{out.Observability, p.Network})); err != nil {
 		return nil, fmt.Errorf("mesh: %w", err)
 	}
 
@@ -149,6 +152,7 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		Injector:              *v.Injector,
 		KMSDeletionWindowDays: v.KMSDeletionWindowDays,
 		ProtectUnsealKey:      prod,
+		KeepVolumes:           prod,
 		// Every pod scraped, with sealed/down/no-leader alerts. The release renders a ServiceMonitor and a
 		// PrometheusRule, whose CRDs come with observability: hence the dependency.
 		Monitoring: true,
