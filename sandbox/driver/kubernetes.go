@@ -99,14 +99,23 @@ func (s *Sandbox) Kubeconfig() string {
 
 // withSandboxAwaits wraps the program so every Helm release skips the provider's readiness await: the local
 // control plane has no kubelet, so no Deployment, StatefulSet or DaemonSet ever becomes ready, and no
-// Service of type LoadBalancer gets an address. On a real cluster the provider awaits them; here the
-// objects are created, validated and stored, and that is what the sandbox proves. Nothing else is changed.
+// Service of type LoadBalancer gets an address. For the same reason Helm v3 releases run without their
+// hooks (helm install --no-hooks) and not atomic: Helm would wait for hook Jobs that can never run, and
+// an atomic install always waits. On a real cluster the
+// provider awaits them and the hooks run; here the objects are created, validated and stored, and that is
+// what the sandbox proves. Nothing else is changed.
 func withSandboxAwaits(run pulumi.RunFunc) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		err := ctx.RegisterResourceTransform(func(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
 			// The provider registers the v4 Chart component again inside its Construct, with no inputs; stack
 			// transforms see that registration too, and it must stay as the provider made it (empty).
 			if len(args.Props) == 0 {
+				return nil
+			}
+			if awaitedKinds[args.Type] {
+				if props, ok := withSkipAwaitAnnotation(args.Props); ok {
+					return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
+				}
 				return nil
 			}
 			switch args.Type {
@@ -116,6 +125,14 @@ func withSandboxAwaits(run pulumi.RunFunc) pulumi.RunFunc {
 					props[k] = v
 				}
 				props["skipAwait"] = pulumi.Bool(true)
+				if args.Type == "kubernetes:helm.sh/v3:Release" {
+					// Helm waits for hook Jobs (kube-prometheus-stack's admission-webhook certificate jobs) to
+					// complete whatever skipAwait says, and no Job can run here: hooks are left out.
+					props["disableWebhooks"] = pulumi.Bool(true)
+					// Helm turns an atomic install into a waiting one (helm.sh/helm/v3 pkg/action/install.go:
+					// Wait = Wait || Atomic), and nothing here ever becomes ready: no rollback to wait for.
+					props["atomic"] = pulumi.Bool(false)
+				}
 				return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
 			}
 			return nil
@@ -125,6 +142,49 @@ func withSandboxAwaits(run pulumi.RunFunc) pulumi.RunFunc {
 		}
 		return run(ctx)
 	}
+}
+
+// awaitedKinds are the kinds the provider awaits after a create or update until pods or a cloud controller
+// act on them (pulumi-kubernetes provider/pkg/await/awaiters.go): objects the program creates directly get
+// the provider's pulumi.com/skipAwait annotation in the sandbox, as chart-rendered ones get it from the
+// chart's skipAwait.
+var awaitedKinds = map[string]bool{
+	"kubernetes:core/v1:Service": true, "kubernetes:core/v1:Pod": true, "kubernetes:core/v1:PersistentVolumeClaim": true,
+	"kubernetes:apps/v1:Deployment": true, "kubernetes:apps/v1:StatefulSet": true, "kubernetes:apps/v1:DaemonSet": true,
+	"kubernetes:apps/v1:ReplicaSet": true, "kubernetes:batch/v1:Job": true, "kubernetes:networking.k8s.io/v1:Ingress": true,
+}
+
+// withSkipAwaitAnnotation returns props with metadata.annotations["pulumi.com/skipAwait"] = "true", or false
+// when metadata is not a plain map (an unknown or secret value is left as it is).
+func withSkipAwaitAnnotation(in pulumi.Map) (pulumi.Map, bool) {
+	meta := pulumi.Map{}
+	if m, present := in["metadata"]; present {
+		mm, ok := m.(pulumi.Map)
+		if !ok {
+			return nil, false
+		}
+		for k, v := range mm {
+			meta[k] = v
+		}
+	}
+	ann := pulumi.Map{}
+	if a, present := meta["annotations"]; present {
+		am, ok := a.(pulumi.Map)
+		if !ok {
+			return nil, false
+		}
+		for k, v := range am {
+			ann[k] = v
+		}
+	}
+	ann["pulumi.com/skipAwait"] = pulumi.String("true")
+	meta["annotations"] = ann
+	out := pulumi.Map{}
+	for k, v := range in {
+		out[k] = v
+	}
+	out["metadata"] = meta
+	return out, true
 }
 
 // standinPackage reports whether pkg is served by the stand-in provider (kubernetes is the real one).

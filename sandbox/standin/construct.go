@@ -196,7 +196,12 @@ func (c *constructor) registerWith(sp childSpec) (child, error) {
 	case !sp.custom:
 		req.Providers = c.req.GetProviders()
 	case strings.HasPrefix(sp.typ, "pulumi:providers:"):
-		// A provider resource is served by its own plugin.
+		// A provider resource is served by its own plugin. pulumi-eks registers its kubernetes providers
+		// through its bundled @pulumi/kubernetes, so the engine records a plugin version for them; without one
+		// the engine fills it in on the next preview and shows a perpetual "+version" diff.
+		if sp.typ == "pulumi:providers:kubernetes" {
+			req.Version = KubernetesProviderVersion
+		}
 	case sp.provider != "":
 		req.Provider = sp.provider
 	default:

@@ -61,6 +61,10 @@ var PackageVersions = map[string]string{
 	"tls":    "5.0.0",
 }
 
+// KubernetesProviderVersion is the version of the real pulumi-kubernetes provider the sandbox runs
+// (mk/kubernetes.mk builds it); the kubernetes providers the stand-in pulumi-eks registers ask for it.
+const KubernetesProviderVersion = "4.25.0"
+
 // Provider is one stand-in provider instance. The engine starts one process per
 // provider resource (explicit or default), so per-instance configuration such
 // as the AWS region and default tags lives here.
