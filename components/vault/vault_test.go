@@ -187,7 +187,8 @@ func TestAddressIsTheActiveService(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		v.Address.ApplyT(func(s string) string { addr = s; return s })
+		// Exported so the run waits for the apply before it ends.
+		ctx.Export("address", v.Address.ApplyT(func(s string) string { addr = s; return s }))
 		return nil
 	}, mockgraph.Options{Stack: "prod"})
 	require.NoError(t, err)
