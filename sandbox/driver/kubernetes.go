@@ -25,9 +25,10 @@ const KubernetesProviderVersion = "4.25.0"
 
 // kubernetes holds the running real-Kubernetes side of one sandbox.
 type kubernetes struct {
-	cp    *controlplane.ControlPlane
-	proxy *chartsource.Proxy
-	env   map[string]string
+	cp     *controlplane.ControlPlane
+	proxy  *chartsource.Proxy
+	env    map[string]string
+	cancel context.CancelFunc
 }
 
 func (o Options) clusterDir() string     { return filepath.Join(o.StateDir, "clusters", o.Stack) }
@@ -74,12 +75,18 @@ func startKubernetes(ctx context.Context, opts Options) (*kubernetes, error) {
 	for k, v := range proxy.Env() {
 		env[k] = v
 	}
-	return &kubernetes{cp: cp, proxy: proxy, env: env}, nil
+	// Aggregated APIs are never served here; see controlplane.FinishNamespaceDeletions.
+	bg, cancel := context.WithCancel(context.Background())
+	go cp.FinishNamespaceDeletions(bg)
+	return &kubernetes{cp: cp, proxy: proxy, env: env, cancel: cancel}, nil
 }
 
 func (k *kubernetes) stop() {
 	if k == nil {
 		return
+	}
+	if k.cancel != nil {
+		k.cancel()
 	}
 	if k.proxy != nil {
 		_ = k.proxy.Close()
