@@ -14,7 +14,8 @@ include $(sort $(wildcard mk/*.mk))
 help:
 	@echo "make preview STACK=dev|staging|prod   real pulumi preview against the offline sandbox, with the policy pack"
 	@echo "make test                             every test: unit, whole-program (mocks), policy pack, end-to-end"
-	@echo "make up|destroy|export STACK=...      sandbox deploys (stand-in providers, local state under .sandbox/)"
+	@echo "make up|destroy|export STACK=...      sandbox deploys (stand-in cloud providers, real Kubernetes on 127.0.0.1, state under .sandbox/)"
+	@echo "make kubernetes-provider controlplane  build the real pulumi-kubernetes provider and the local Kubernetes control plane"
 	@echo "make policy-pack                      build bin/platform-policy"
 	@echo "make pulumi                           build the pinned Pulumi CLI into bin/pulumi"
 	@echo "make program                          build bin/platform, the program plain pulumi runs (Pulumi.yaml runtime.options.binary);"
@@ -31,7 +32,7 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
-	$(GO) vet -tags e2e ./tests/e2e/ ./sandbox/driver/
+	$(GO) vet -tags e2e ./tests/e2e/ ./sandbox/driver/ ./sandbox/controlplane/
 
 # What CI runs (.ci/run).
 ci: fmt-check vet actionlint test

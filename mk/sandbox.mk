@@ -45,4 +45,4 @@ export: pulumi sandbox sandbox-driver policy-pack kubernetes-provider controlpla
 # the e2e build tag so `go test ./...` never links the Automation API driver.
 E2E_TIMEOUT ?= 40m
 test-e2e: pulumi sandbox policy-pack kubernetes-provider controlplane
-	$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./tests/e2e/ ./sandbox/driver/
+	$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./tests/e2e/ ./sandbox/driver/ ./sandbox/controlplane/
