@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/platform-team/platform/sandbox/chartsource"
 	"github.com/platform-team/platform/sandbox/controlplane"
@@ -60,7 +61,15 @@ func startKubernetes(ctx context.Context, opts Options) (*kubernetes, error) {
 		cp.Stop()
 		return nil, fmt.Errorf("sandbox: chart source: %w", err)
 	}
+	awsConfig, err := writeAWSConfig(opts)
+	if err != nil {
+		cp.Stop()
+		_ = proxy.Close()
+		return nil, fmt.Errorf("sandbox: aws config: %w", err)
+	}
 	env := map[string]string{
+		"AWS_CONFIG_FILE":             awsConfig,
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(filepath.Dir(awsConfig), "credentials"),
 		// The stand-in aws CLI comes first, so the kubeconfig's `aws eks get-token` finds it.
 		"PATH":                     opts.toolDir() + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"PLATFORM_SANDBOX_AWS_LOG": opts.AWSLog(),
@@ -203,4 +212,33 @@ func (s *Sandbox) ClusterObjects(ctx context.Context) ([]controlplane.Object, er
 		return nil, fmt.Errorf("sandbox: %s is closed", s.opts.Stack)
 	}
 	return s.k8s.cp.Objects(ctx)
+}
+
+// writeAWSConfig writes the sandbox's own AWS shared config file (AWS_CONFIG_FILE), so a user's
+// ~/.aws/config is never read, with one profile: the one the stack file names (platform:aws.profile),
+// resolving to its deploy role (platform:aws.assumeRoleArn), as a deployer's profile does. The stand-in aws
+// provider reads it to know who creates the cluster (EKS gives that identity its access entry).
+func writeAWSConfig(opts Options) (string, error) {
+	path := filepath.Join(opts.StateDir, "aws", "config")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(opts.StackFile)
+	if err != nil {
+		return "", err
+	}
+	var doc struct {
+		Config map[string]any `yaml:"config"`
+	}
+	text := "# STAND-IN AWS shared config written by the sandbox (sandbox/driver); no credentials.\n"
+	if yaml.Unmarshal(b, &doc) == nil {
+		if aws, ok := doc.Config["platform:aws"].(map[string]any); ok {
+			profile, _ := aws["profile"].(string)
+			role, _ := aws["assumeRoleArn"].(string)
+			if profile != "" && role != "" {
+				text += fmt.Sprintf("[profile %s]\nrole_arn = %s\n", profile, role)
+			}
+		}
+	}
+	return path, os.WriteFile(path, []byte(text), 0o600)
 }
