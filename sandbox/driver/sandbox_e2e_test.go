@@ -116,11 +116,11 @@ func exported(t *testing.T, sb *driver.Sandbox) resources {
 	return d.Resources
 }
 
-func TestDriverLifecycleOnATinyProgram(t *testing.T) {
+// openTiny opens the tiny project (a VPC with the given CIDR) in its own sandbox.
+func openTiny(t *testing.T, cidr string) *driver.Sandbox {
 	root := repoRoot(t)
-	ctx := context.Background()
-	sb, err := driver.Open(ctx, driver.Options{
-		RepoRoot:   tinyProject(t, "10.0.0.0/16"),
+	sb, err := driver.Open(context.Background(), driver.Options{
+		RepoRoot:   tinyProject(t, cidr),
 		StateDir:   t.TempDir(),
 		PulumiBin:  filepath.Join(root, "bin", "pulumi"),
 		StandinBin: filepath.Join(root, "bin", "pulumi-resource-standin"),
@@ -131,6 +131,12 @@ func TestDriverLifecycleOnATinyProgram(t *testing.T) {
 	})
 	require.NoError(t, err)
 	t.Cleanup(sb.Close)
+	return sb
+}
+
+func TestDriverLifecycleOnATinyProgram(t *testing.T) {
+	ctx := context.Background()
+	sb := openTiny(t, "10.0.0.0/16")
 
 	pre, err := sb.Preview(ctx)
 	require.NoError(t, err)
@@ -176,21 +182,9 @@ func TestDriverLifecycleOnATinyProgram(t *testing.T) {
 }
 
 func TestDriverReportsStandInCheckFailuresAndCreatesNothing(t *testing.T) {
-	root := repoRoot(t)
 	ctx := context.Background()
-	sb, err := driver.Open(ctx, driver.Options{
-		RepoRoot:   tinyProject(t, "10.0.0.1/16"),
-		StateDir:   t.TempDir(),
-		PulumiBin:  filepath.Join(root, "bin", "pulumi"),
-		StandinBin: filepath.Join(root, "bin", "pulumi-resource-standin"),
-		BinDir:     filepath.Join(root, "bin"),
-		// The tiny project lives in a temporary directory: name the repository's chart source.
-		ChartSource: filepath.Join(filepath.Dir(root), "shared", "charts"),
-		Program:     tinyProgram,
-	})
-	require.NoError(t, err)
-	t.Cleanup(sb.Close)
-	_, err = sb.Up(ctx)
+	sb := openTiny(t, "10.0.0.1/16")
+	_, err := sb.Up(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"10.0.0.1/16" has host bits set; AWS expects "10.0.0.0/16"`)
 	for _, r := range exported(t, sb) {
