@@ -338,6 +338,9 @@ func newBucket(ctx *pulumi.Context, name string, b bucketArgs, opts ...pulumi.Re
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
 		BucketPrefix: pulumi.Sprintf("%s-%s-", b.clusterName, b.prefix),
 		Tags:         b.tags,
+		// Outside prod a destroy must finish: S3 refuses to delete a bucket that still holds objects (or, when
+		// versioned, object versions) unless the provider empties it first. Prod's data is protected instead.
+		ForceDestroy: pulumi.Bool(!b.protect),
 	}, append(opts, pulumi.Protect(b.protect))...)
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", name, err)

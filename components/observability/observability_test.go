@@ -176,6 +176,18 @@ func TestProdDataIsProtected(t *testing.T) {
 	require.True(t, g.Only(t, "aws:kms/key:Key").Protect)
 	for _, b := range g.OfType("aws:s3/bucketV2:BucketV2") {
 		require.True(t, b.Protect, b.Name)
+		require.False(t, b.Inputs["forceDestroy"].BoolValue(), "prod's %s keeps its data on destroy", b.Name)
+	}
+}
+
+// Outside prod a destroy finishes even with data in the buckets, the versioned ruler bucket included.
+func TestDevBucketsCanBeDestroyedWithTheirData(t *testing.T) {
+	g, _, err := run(t, devArgs(), false)
+	require.NoError(t, err)
+	buckets := g.OfType("aws:s3/bucketV2:BucketV2")
+	require.Len(t, buckets, 3)
+	for _, b := range buckets {
+		require.True(t, b.Inputs["forceDestroy"].BoolValue(), "%s must be force-destroyed outside prod", b.Name)
 	}
 }
 
