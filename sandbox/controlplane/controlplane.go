@@ -141,9 +141,11 @@ func Start(ctx context.Context, dir string, bins Binaries) (*ControlPlane, error
 	if err := cp.spawn("kube-controller-manager", bins.ControllerManager,
 		"--kubeconfig", cp.Kubeconfig,
 		// Only the controllers a Pulumi destroy depends on: namespace deletion (it finalizes Terminating
-		// namespaces), garbage collection (foreground deletes of owners) and the per-namespace default
-		// ServiceAccount. Workload controllers would only create pods that can never run.
-		"--controllers", "namespace,garbagecollector,serviceaccount",
+		// namespaces), garbage collection (foreground deletes of owners), the per-namespace default
+		// ServiceAccount, and PVC/PV protection (they lift the kubernetes.io/pvc-protection finalizer from a
+		// claim no pod uses, e.g. a chart's Grafana volume claim). Workload controllers would only create pods
+		// that can never run.
+		"--controllers", "namespace,garbagecollector,serviceaccount,pvc-protection,pv-protection",
 		"--leader-elect=false",
 		"--secure-port=0",
 		"--use-service-account-credentials=false",
