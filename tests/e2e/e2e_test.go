@@ -130,7 +130,10 @@ func TestStackLifecycle(t *testing.T) {
 			up, err := sb.Up(ctx)
 			require.NoError(t, err, "up %s:\n%s", stack, up.Stdout)
 			assert.Empty(t, up.Verdict.Mandatory)
-			assert.Equal(t, pre.Changes["create"], up.Changes["create"], "up must create what preview planned")
+			// A first preview cannot render the v4 charts: the cluster, and so the kubernetes provider's
+			// kubeconfig, does not exist yet (as in a real first preview). Up creates what preview planned plus
+			// each chart's rendered objects; the export below counts those.
+			assert.GreaterOrEqual(t, up.Changes["create"], pre.Changes["create"], "up must create what preview planned")
 			t.Logf("%s: up %v in %s", stack, up.Changes, time.Since(start).Round(time.Millisecond))
 
 			start = time.Now()
@@ -144,7 +147,9 @@ func TestStackLifecycle(t *testing.T) {
 			assertStateIsPlausible(t, stack, d)
 			stored, err := sb.ClusterObjects(ctx)
 			require.NoError(t, err)
-			assertKubernetesIsReal(t, stack, d, stored)
+			rendered := assertKubernetesIsReal(t, stack, d, stored)
+			assert.Equal(t, pre.Changes["create"]+rendered, up.Changes["create"],
+				"up creates what the first preview planned plus the charts' rendered objects")
 			if stack == "prod" {
 				policyAnalyze(t, raw)
 			}
@@ -158,7 +163,9 @@ func TestStackLifecycle(t *testing.T) {
 			}
 			after, err := sb.ClusterObjects(ctx)
 			require.NoError(t, err)
-			assert.Empty(t, leftBehind(baseline, after), "destroy must leave no object in the API server")
+			retained, others := splitRetainedCRDs(leftBehind(baseline, after))
+			assert.Empty(t, others, "destroy must leave no object in the API server but the retained CRDs")
+			t.Logf("%s: destroy kept %d CRDs (retained on delete by design) and no other object", stack, len(retained))
 			t.Logf("%s: destroy in %s", stack, time.Since(start).Round(time.Millisecond))
 		})
 	}

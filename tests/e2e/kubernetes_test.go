@@ -18,7 +18,8 @@ import (
 // left its rendered objects in state (so the policy pack and `pulumi policy analyze --file` see them), every
 // Helm v3 release is deployed, every custom resource in state belongs to a CRD the API server stores (the
 // server accepted it, so the CRD existed first), and every object in state is stored by the API server.
-func assertKubernetesIsReal(t *testing.T, stack string, d deployment, stored []controlplane.Object) {
+// It returns how many rendered objects the charts left in state.
+func assertKubernetesIsReal(t *testing.T, stack string, d deployment, stored []controlplane.Object) int {
 	t.Helper()
 	storedSet := map[string]bool{}
 	crdGroups := map[string]bool{} // API groups served by a stored CRD (named <plural>.<group>)
@@ -49,6 +50,10 @@ func assertKubernetesIsReal(t *testing.T, stack string, d deployment, stored []c
 	}
 	sort.Strings(counts)
 	t.Logf("%s: rendered objects per chart: %s", stack, strings.Join(counts, " "))
+	rendered := 0
+	for _, c := range charts {
+		rendered += children[c.URN]
+	}
 	for _, r := range releases {
 		status, _ := r.Outputs["status"].(map[string]any)
 		assert.Equal(t, "deployed", status["status"], "release %s", r.URN)
@@ -74,6 +79,21 @@ func assertKubernetesIsReal(t *testing.T, stack string, d deployment, stored []c
 		}
 	}
 	assert.Empty(t, missing, "objects in state that the API server does not store")
+	return rendered
+}
+
+// splitRetainedCRDs separates the CustomResourceDefinitions a destroy keeps on purpose (chart CRDs are
+// retained on delete, and Helm never deletes a chart's crds/ directory; docs/teardown.md) from any other
+// object, which a destroy must not leave.
+func splitRetainedCRDs(left []string) (crds, others []string) {
+	for _, o := range left {
+		if strings.HasPrefix(o, "apiextensions.k8s.io/CustomResourceDefinition ") {
+			crds = append(crds, o)
+		} else {
+			others = append(others, o)
+		}
+	}
+	return crds, others
 }
 
 // kubernetesKind splits a kubernetes resource type token ("kubernetes:apps/v1:Deployment",
