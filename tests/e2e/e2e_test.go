@@ -165,7 +165,7 @@ func TestStackLifecycle(t *testing.T) {
 			require.NoError(t, err)
 			retained, others := splitRetainedCRDs(leftBehind(baseline, after))
 			assert.Empty(t, others, "destroy must leave no object in the API server but the retained CRDs")
-			t.Logf("%s: destroy kept %d CRDs (retained on delete by design) and no other object", stack, len(retained))
+			t.Logf("%s: destroy kept %d CRDs (retained on delete by design) and %d other objects", stack, len(retained), len(others))
 			t.Logf("%s: destroy in %s", stack, time.Since(start).Round(time.Millisecond))
 		})
 	}

@@ -82,16 +82,26 @@ func assertKubernetesIsReal(t *testing.T, stack string, d deployment, stored []c
 	return rendered
 }
 
-// splitRetainedCRDs separates the CustomResourceDefinitions a destroy keeps on purpose (chart CRDs are
-// retained on delete, and Helm never deletes a chart's crds/ directory; docs/teardown.md) from any other
-// object, which a destroy must not leave.
+// splitRetainedCRDs separates what a destroy keeps on purpose from any other object, which a destroy must
+// not leave: the CustomResourceDefinitions (chart CRDs are retained on delete, and Helm never deletes a
+// chart's crds/ directory; docs/teardown.md) and the APIServices the API server's aggregator registers by
+// itself for each of their group versions (kube-aggregator's automanaged local APIServices).
 func splitRetainedCRDs(left []string) (crds, others []string) {
+	groups := map[string]bool{}
+	for _, o := range left {
+		if name, ok := strings.CutPrefix(o, "apiextensions.k8s.io/CustomResourceDefinition "); ok {
+			crds = append(crds, o)
+			groups[name[strings.Index(name, ".")+1:]] = true
+		}
+	}
 	for _, o := range left {
 		if strings.HasPrefix(o, "apiextensions.k8s.io/CustomResourceDefinition ") {
-			crds = append(crds, o)
-		} else {
-			others = append(others, o)
+			continue
 		}
+		if name, ok := strings.CutPrefix(o, "apiregistration.k8s.io/APIService "); ok && groups[name[strings.Index(name, ".")+1:]] {
+			continue // <version>.<group> of a retained CRD
+		}
+		others = append(others, o)
 	}
 	return crds, others
 }
