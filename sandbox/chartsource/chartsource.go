@@ -18,7 +18,6 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,19 +29,14 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
-)
 
-// Published is published-versions.json: per chart, its repository and every version it ever published.
-type Published map[string]struct {
-	Repository string   `json:"repository"`
-	Versions   []string `json:"published_versions"`
-	Source     string   `json:"published_versions_source"`
-}
+	"github.com/platform-team/platform/internal/charts/chartmirror"
+)
 
 // Source is a local chart source directory: <chart>-<version>.tgz archives and published-versions.json.
 type Source struct {
 	Dir       string
-	Published Published
+	Published chartmirror.Published
 	// repos maps a repository URL (scheme, host and path, no trailing slash) to the charts it publishes.
 	repos map[string][]string
 }
@@ -53,16 +47,13 @@ func Load(dir string) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "published-versions.json"))
+	published, err := chartmirror.LoadPublished(dir)
 	if err != nil {
 		return nil, fmt.Errorf("chart source %s: %w (set PLATFORM_CHART_SOURCE to a directory of chart archives with a published-versions.json)", dir, err)
 	}
-	s := &Source{Dir: dir, repos: map[string][]string{}}
-	if err := json.Unmarshal(b, &s.Published); err != nil {
-		return nil, fmt.Errorf("chart source %s: published-versions.json: %w", dir, err)
-	}
+	s := &Source{Dir: dir, Published: published, repos: map[string][]string{}}
 	for name, p := range s.Published {
-		key := repoKey(p.Repository)
+		key := repoKey(p.URL)
 		s.repos[key] = append(s.repos[key], name)
 	}
 	return s, nil
@@ -90,7 +81,7 @@ func (s *Source) Hosts() []string {
 // IsPublished reports whether version of chart was published in repository.
 func (s *Source) IsPublished(repository, chart, version string) bool {
 	p, ok := s.Published[chart]
-	if !ok || repoKey(p.Repository) != repoKey(repository) {
+	if !ok || repoKey(p.URL) != repoKey(repository) {
 		return false
 	}
 	for _, v := range p.Versions {
@@ -103,7 +94,7 @@ func (s *Source) IsPublished(repository, chart, version string) bool {
 
 // Archive is the local path of chart's version, or an error naming what is missing.
 func (s *Source) Archive(chart, version string) (string, error) {
-	p := filepath.Join(s.Dir, fmt.Sprintf("%s-%s.tgz", chart, version))
+	p := chartmirror.ArchivePath(s.Dir, chart, version)
 	if _, err := os.Stat(p); err != nil {
 		return "", fmt.Errorf("chart %s version %s is published but not in the local chart source %s: add %s-%s.tgz (helm pull) there",
 			chart, version, s.Dir, chart, version)
