@@ -1,11 +1,6 @@
 package mesh
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"io"
-	"os"
 	"regexp"
 	"testing"
 
@@ -68,22 +63,7 @@ func istiodFiles(t *testing.T) map[string][]byte {
 	require.NoError(t, err)
 	dir, err := chartmirror.Dir()
 	require.NoError(t, err)
-	data, err := os.ReadFile(chartmirror.ArchivePath(dir, c.Chart, c.Version))
+	files, err := chartmirror.Files(dir, c.Chart, c.Version)
 	require.NoError(t, err)
-	gz, err := gzip.NewReader(bytes.NewReader(data))
-	require.NoError(t, err)
-	tr := tar.NewReader(gz)
-	out := map[string][]byte{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		require.NoError(t, err)
-		if h.Typeflag == tar.TypeReg {
-			b, err := io.ReadAll(tr)
-			require.NoError(t, err)
-			out[h.Name] = b
-		}
-	}
+	return files
 }

@@ -1,11 +1,6 @@
 package observability
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"io"
-	"os"
 	"strings"
 	"testing"
 
@@ -24,24 +19,9 @@ func chartFiles(t *testing.T, name string) map[string][]byte {
 	require.NoError(t, err)
 	dir, err := chartmirror.Dir()
 	require.NoError(t, err)
-	data, err := os.ReadFile(chartmirror.ArchivePath(dir, c.Chart, c.Version))
+	files, err := chartmirror.Files(dir, c.Chart, c.Version)
 	require.NoError(t, err)
-	gz, err := gzip.NewReader(bytes.NewReader(data))
-	require.NoError(t, err)
-	tr := tar.NewReader(gz)
-	out := map[string][]byte{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		require.NoError(t, err)
-		if h.Typeflag == tar.TypeReg {
-			b, err := io.ReadAll(tr)
-			require.NoError(t, err)
-			out[h.Name] = b
-		}
-	}
+	return files
 }
 
 // EKS serves none of these to Prometheus; each key must switch off the chart's scrape objects and rules for it.

@@ -44,13 +44,9 @@ func ArchivePath(dir, chart, version string) string {
 // Open reads chart at version from the mirror dir.
 func Open(dir, chart, version string) (*Chart, error) {
 	p := ArchivePath(dir, chart, version)
-	data, err := os.ReadFile(p)
+	files, err := Files(dir, chart, version)
 	if err != nil {
-		return nil, fmt.Errorf("chart %s %s: no archive in the mirror: %w", chart, version, err)
-	}
-	files, err := untar(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return nil, err
 	}
 	tops := map[string]bool{}
 	for name := range files {
@@ -69,6 +65,21 @@ func Open(dir, chart, version string) (*Chart, error) {
 		return nil, fmt.Errorf("%s: Chart.yaml says version %s", p, c.Version)
 	}
 	return c, nil
+}
+
+// Files returns every regular file of chart's archive at version in the mirror dir, by path inside the
+// archive ("<chart>/values.yaml", "<chart>/templates/...").
+func Files(dir, chart, version string) (map[string][]byte, error) {
+	p := ArchivePath(dir, chart, version)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s %s: no archive in the mirror: %w", chart, version, err)
+	}
+	files, err := untar(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return files, nil
 }
 
 // untar returns every regular file of a gzipped tar by its cleaned path.
