@@ -111,6 +111,7 @@ func ApplyDefaults(c *Config) {
 		c.GPUPools[key] = p
 	}
 	c.Services.applyDefaults(c.Environment)
+	c.applyAdmissionDefaults()
 }
 
 func retentionDays(env Environment) int {

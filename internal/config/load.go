@@ -42,6 +42,7 @@ var Keys = []Key{
 	{Name: "vault"},
 	{Name: "gpuRuntime"},
 	{Name: "autoscaling"},
+	{Name: "admission"},
 	{Name: "customStackName"},
 	// Read by the program (internal/program/services.go) as secrets, so never part of the typed Config.
 	{Name: "grafanaAdminPassword", Secret: true, Undeclared: true},

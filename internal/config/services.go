@@ -19,7 +19,7 @@ import (
 // program (keys platform:grafanaAdminPassword and platform:vaultToken) so they never exist as plain strings.
 
 // ServiceKeys are the config keys (namespace "platform") loadServices reads. None is required.
-var ServiceKeys = []string{"mesh", "observability", "vault", "gpuRuntime", "autoscaling"}
+var ServiceKeys = []string{"mesh", "observability", "vault", "gpuRuntime", "autoscaling", "admission"}
 
 // Services is the configuration of every in-cluster platform service.
 type Services struct {
@@ -28,6 +28,7 @@ type Services struct {
 	Vault         Vault         `json:"-"`
 	GPURuntime    GPURuntime    `json:"-"`
 	Autoscaling   Autoscaling   `json:"-"`
+	Admission     Admission     `json:"-"`
 }
 
 // Mesh is config key platform:mesh.
@@ -181,6 +182,7 @@ func loadServices(get func(key string, out any) error, s *Services) error {
 	targets := map[string]any{
 		"mesh": &s.Mesh, "observability": &s.Observability, "vault": &s.Vault,
 		"gpuRuntime": &s.GPURuntime, "autoscaling": &s.Autoscaling,
+		"admission": &s.Admission,
 	}
 	var ps problems
 	for _, key := range ServiceKeys {
@@ -448,6 +450,8 @@ func (s *Services) validate(env Environment, add func(path, msg string)) {
 		add("autoscaling.scaleDownUnneededTime", fmt.Sprintf("%q is not a duration such as 10m", a.ScaleDownUnneededTime))
 	}
 	positive(add, "autoscaling.kedaOperatorReplicas", a.KEDAOperatorReplicas)
+
+	s.Admission.validate(add)
 }
 
 // validateAutoscalerTag checks the autoscaler image against the cluster version (the only cross-section
