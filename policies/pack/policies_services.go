@@ -42,6 +42,7 @@ func init() {
 				Name: "allowedRepositories", Type: StringArrayParam,
 				Description: "Chart repository URLs (repositoryOpts.repo, or the oci:// prefix of chart) that may be used.",
 				Default: same([]string{
+					"https://aquasecurity.github.io/helm-charts",
 					"https://charts.external-secrets.io",
 					"https://grafana-community.github.io/helm-charts",
 					"https://grafana.github.io/helm-charts",
