@@ -14,6 +14,8 @@ include $(sort $(wildcard mk/*.mk))
 help:
 	@echo "make preview STACK=dev|staging|prod   real pulumi preview against the offline sandbox, with the policy pack"
 	@echo "make test                             every test: unit, whole-program (mocks), policy pack, end-to-end"
+	@echo "make cost STACK=dev|staging|prod      monthly cost (idle and ceiling, itemized, prices' date) of the sandbox's plan of the stack"
+	@echo "make cost-prices                      refresh internal/cost/prices.json from the AWS Price List API (AWS credentials)"
 	@echo "make up|destroy|export STACK=...      sandbox deploys (stand-in cloud providers, real Kubernetes on 127.0.0.1, state under .sandbox/)"
 	@echo "make kubernetes-provider controlplane  build the real pulumi-kubernetes provider and the local Kubernetes control plane"
 	@echo "make policy-pack                      build bin/platform-policy"

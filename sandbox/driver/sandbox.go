@@ -28,6 +28,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/platform-team/platform/sandbox/standin"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -371,6 +372,10 @@ type Result struct {
 	Changes map[string]int // by operation: create, update, delete, replace, same
 	Verdict Verdict
 	Stdout  string
+	// Steps are the engine's step events of a preview, in order: each step's operation with the resource's old
+	// and new state (type, inputs, provider). The cost estimate (internal/cost) reads them; the sandbox only
+	// passes them on.
+	Steps []apitype.StepEventMetadata
 }
 
 // Changed counts every step that is not "same".
@@ -387,12 +392,21 @@ func (r Result) Changed() int {
 type collector struct {
 	mu      sync.Mutex
 	verdict Verdict
+	steps   []apitype.StepEventMetadata
+	done    chan struct{}
 }
 
 func (c *collector) stream() chan events.EngineEvent {
 	ch := make(chan events.EngineEvent)
+	c.done = make(chan struct{})
 	go func() {
+		defer close(c.done)
 		for ev := range ch {
+			if ev.ResourcePreEvent != nil {
+				c.mu.Lock()
+				c.steps = append(c.steps, ev.ResourcePreEvent.Metadata)
+				c.mu.Unlock()
+			}
 			if ev.PolicyEvent == nil {
 				continue
 			}
@@ -406,6 +420,12 @@ func (c *collector) stream() chan events.EngineEvent {
 		}
 	}()
 	return ch
+}
+
+func (c *collector) stepEvents() []apitype.StepEventMetadata {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.steps
 }
 
 func (c *collector) result() Verdict {
@@ -435,7 +455,13 @@ func (s *Sandbox) Preview(ctx context.Context) (Result, error) {
 		opts = append(opts, optpreview.PolicyPackConfigs(s.opts.PolicyPackConfigs...))
 	}
 	res, err := s.stack.Preview(ctx, opts...)
-	out := Result{Changes: changes(res.ChangeSummary), Verdict: c.result(), Stdout: res.StdOut}
+	// The Automation API closes the event channel before the preview returns (unless it failed before tailing
+	// the event log); let the collector take the last events.
+	select {
+	case <-c.done:
+	case <-time.After(10 * time.Second):
+	}
+	out := Result{Changes: changes(res.ChangeSummary), Verdict: c.result(), Stdout: res.StdOut, Steps: c.stepEvents()}
 	if err != nil {
 		return out, fmt.Errorf("preview %s: %w", s.opts.Stack, err)
 	}

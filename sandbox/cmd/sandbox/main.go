@@ -21,6 +21,7 @@ import (
 
 	"github.com/platform-team/platform/internal/program"
 	"github.com/platform-team/platform/sandbox/driver"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
 type multi []string
@@ -40,12 +41,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	stack := fs.String("stack", "dev", "stack to run: dev, staging or prod")
 	root := fs.String("root", ".", "repository root (holds Pulumi.yaml and Pulumi.<stack>.yaml)")
-	out := fs.String("out", "", "export: write the state here (default stdout)")
+	out := fs.String("out", "", "export: write the state here; plan: write the preview's steps here (default stdout)")
 	var packs, packConfigs multi
 	fs.Var(&packs, "policy-pack", "policy pack executable or directory (repeatable)")
 	fs.Var(&packConfigs, "policy-pack-config", "policy pack config file, one per pack (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sandbox [flags] preview|up|destroy|export\n")
+		fmt.Fprintf(stderr, "usage: sandbox [flags] preview|plan|up|destroy|export\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -57,7 +58,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	action := fs.Arg(0)
 	switch action {
-	case "preview", "up", "destroy", "export":
+	case "preview", "plan", "up", "destroy", "export":
 	default:
 		fs.Usage()
 		return fmt.Errorf("unknown action %q", action)
@@ -88,7 +89,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
 	progress := stdout
-	if action == "export" && *out == "" {
+	if (action == "export" || action == "plan") && *out == "" {
 		// stdout carries the export itself.
 		progress = stderr
 	}
@@ -108,7 +109,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer sb.Close()
 	var res driver.Result
 	switch action {
-	case "preview":
+	case "preview", "plan":
 		res, err = sb.Preview(ctx)
 	case "up", "export":
 		res, err = sb.Up(ctx)
@@ -116,6 +117,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		res, err = sb.Destroy(ctx)
 	}
 	report(progress, action, *stack, res, len(packs) > 0 && (err == nil || len(res.Verdict.Mandatory) > 0), time.Since(start))
+	if action == "plan" && len(res.Steps) > 0 {
+		// A plan the policies block is still a plan: its cost is what a reviewer wants to see.
+		if werr := writePlan(res.Steps, *out, stdout, progress, *stack); werr != nil {
+			return werr
+		}
+	}
 	if err != nil {
 		if len(res.Verdict.Mandatory) > 0 {
 			return fmt.Errorf("%s %s blocked by mandatory policies: %s", action, *stack, strings.Join(res.Verdict.Policies(), ", "))
@@ -125,6 +132,40 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if action == "export" {
 		return export(ctx, sb, *out, stdout, progress)
 	}
+	return nil
+}
+
+// planStep is one step as `pulumi preview --json` writes it (pulumi pkg/v3 display.PreviewStep): what cmd/cost
+// reads, so the sandbox's plan and a real stack's preview go through the same estimator.
+type planStep struct {
+	Op       string                          `json:"op"`
+	URN      string                          `json:"urn"`
+	Provider string                          `json:"provider,omitempty"`
+	OldState *apitype.StepEventStateMetadata `json:"oldState,omitempty"`
+	NewState *apitype.StepEventStateMetadata `json:"newState,omitempty"`
+}
+
+// writePlan writes the preview's steps in the shape of `pulumi preview --json` ({"steps": [...]}).
+func writePlan(steps []apitype.StepEventMetadata, out string, stdout, progress io.Writer, stack string) error {
+	doc := struct {
+		Steps []planStep `json:"steps"`
+	}{Steps: []planStep{}}
+	for _, s := range steps {
+		doc.Steps = append(doc.Steps, planStep{Op: string(s.Op), URN: s.URN, Provider: s.Provider, OldState: s.Old, NewState: s.New})
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding plan: %w", err)
+	}
+	b = append(b, '\n')
+	if out == "" {
+		_, err = stdout.Write(b)
+		return err
+	}
+	if err := os.WriteFile(out, b, 0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	fmt.Fprintf(progress, "==> plan of %s (%d steps) written to %s\n", stack, len(doc.Steps), out)
 	return nil
 }
 
