@@ -180,7 +180,15 @@ func DevicePluginValues(a *Args) map[string]any {
 
 // DCGMExporterValues are the dcgm-exporter chart values (keys checked against the pinned chart archive).
 func DCGMExporterValues(a *Args) map[string]any {
-	sm := map[string]any{"enabled": a.ServiceMonitor}
+	sm := map[string]any{
+		"enabled": a.ServiceMonitor,
+		// Every sample gets the node it was measured on as `node`, the label kube-state-metrics puts on
+		// kube_node_labels: the GPU dashboard joins on it to group GPUs by pool. (The chart's ServiceMonitor adds
+		// no such label by default: templates/service-monitor.yaml renders serviceMonitor.relabelings as given.)
+		"relabelings": []any{map[string]any{
+			"action": "replace", "sourceLabels": []any{"__meta_kubernetes_pod_node_name"}, "targetLabel": "node",
+		}},
+	}
 	if len(a.ServiceMonitorLabels) > 0 {
 		sm["additionalLabels"] = selector(a.ServiceMonitorLabels)
 	}

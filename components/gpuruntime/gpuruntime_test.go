@@ -66,6 +66,10 @@ func TestDCGMExporterWithServiceMonitor(t *testing.T) {
 	chartstest.AssertKnownKeys(t, charts.DCGMExporter, values)
 	require.Equal(t, true, chartstest.Lookup(values, "serviceMonitor", "enabled"))
 	require.Equal(t, "kps", chartstest.Lookup(values, "serviceMonitor", "additionalLabels", "release"))
+	// The GPU dashboard joins DCGM samples to kube_node_labels on `node`.
+	relabel := chartstest.Lookup(values, "serviceMonitor", "relabelings").([]any)[0].(map[string]any)
+	require.Equal(t, "node", relabel["targetLabel"])
+	require.Equal(t, []any{"__meta_kubernetes_pod_node_name"}, relabel["sourceLabels"])
 	require.Equal(t, map[string]any{"accelerator": "nvidia"}, values["nodeSelector"])
 	require.Equal(t, "gpu", values["tolerations"].([]any)[0].(map[string]any)["key"])
 }

@@ -75,6 +75,13 @@ type Args struct {
 	GrafanaAdminPassword pulumi.StringInput
 	// SLOs to alert on. Default: none.
 	SLOs []SLO
+	// AlertmanagerConfig is Alertmanager's whole configuration (routes and receivers, package alerting), set as
+	// the chart's alertmanager.config. Default: the chart's (everything to the null receiver).
+	AlertmanagerConfig map[string]any
+	// AlertmanagerSecrets are Secrets in Namespace that Alertmanager mounts at /etc/alertmanager/secrets/<name>/,
+	// where its receivers read their credentials. A listed Secret that does not exist keeps new Alertmanager pods
+	// from starting. Default: none.
+	AlertmanagerSecrets []string
 	// ProtectData marks the data key and the buckets protected, so a mistaken destroy or a replacing diff
 	// cannot delete logs and traces. Default: false; the program sets it in prod.
 	ProtectData bool
@@ -293,6 +300,10 @@ func NewObservability(ctx *pulumi.Context, name string, args *Args, opts ...pulu
 		return nil, err
 	}
 	if err := install(otelRelease, charts.OpenTelemetryCollect, OtelCollectorValues(&a)); err != nil {
+		return nil, err
+	}
+	// Dashboards as code: ConfigMaps the Grafana sidecar loads (DashboardLabel), versioned in dashboards/*.json.
+	if err := newDashboards(ctx, child, a.Namespace, inNs...); err != nil {
 		return nil, err
 	}
 

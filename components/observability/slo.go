@@ -133,6 +133,11 @@ func absentExpr(s SLO) string {
 // RecordName is the recording rule holding an SLO's error ratio over a window.
 func RecordName(window string) string { return "slo:sli_error:ratio_rate" + window }
 
+// ErrorBudgetRecord is the recording rule holding an SLO's error budget as a ratio (1 - objective/100, e.g. 0.001
+// for 99.9), labelled like the error-ratio records: dashboards divide an error ratio by it to get the burn rate and
+// the budget left without knowing each SLO's objective.
+const ErrorBudgetRecord = "slo:error_budget:ratio"
+
 // AbsentAlertName is the alert that fires when an SLO's source metrics are missing.
 const AbsentAlertName = "SLOMetricsAbsent"
 
@@ -157,6 +162,11 @@ func Rules(s SLO) map[string]any {
 			"labels": labels,
 		})
 	}
+	rules = append(rules, map[string]any{
+		"record": ErrorBudgetRecord,
+		"expr":   fmt.Sprintf("vector(%s)", strconv.FormatFloat(budget, 'g', 6, 64)),
+		"labels": labels,
+	})
 	match := fmt.Sprintf(`{slo_service=%q,slo_namespace=%q}`, s.Service, s.Namespace)
 	for _, a := range burnRateAlerts {
 		// Six significant digits: 1 - 99.9/100 is not exactly 0.001 in binary floating point.

@@ -30,6 +30,8 @@ func TestAvailabilitySLORules(t *testing.T) {
 		require.Contains(t, expr, "["+w+"]")
 	}
 	require.Len(t, alerts, 5, "four burn-rate alerts and one for absent metrics")
+	// The budget the dashboards divide by: 1 - 99.9/100, rounded like the alert thresholds.
+	require.Equal(t, "vector(0.001)", records[ErrorBudgetRecord])
 	// Page on a 14.4x burn over 1h confirmed by 5m; ticket on 1x over 3d confirmed by 6h.
 	first := alerts[0]["expr"].(string)
 	require.Contains(t, first, `slo:sli_error:ratio_rate1h{slo_service="checkout",slo_namespace="shop"} > (14.4 * 0.001)`)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platform-team/platform/components/gpupools"
 	"github.com/platform-team/platform/internal/irsa"
 )
 
@@ -116,10 +117,35 @@ func KubePrometheusStackValues(a *Args) map[string]any {
 		},
 		"persistence": map[string]any{"enabled": a.GrafanaPersistence, "size": "10Gi"},
 		"resources":   resources("100m", "256Mi", "1", "512Mi"),
-		"sidecar": map[string]any{"datasources": map[string]any{
-			"exemplarTraceIdDestinations": map[string]any{"datasourceUid": TempoUID, "traceIdLabelName": "trace_id"},
-		}},
+		"sidecar": map[string]any{
+			"datasources": map[string]any{
+				// The Prometheus datasource's uid, which every shipped dashboard and the Tempo links name.
+				"uid":                         PrometheusUID,
+				"exemplarTraceIdDestinations": map[string]any{"datasourceUid": TempoUID, "traceIdLabelName": "trace_id"},
+			},
+			// The sidecar loads the dashboards ConfigMaps (dashboards.go) by this label.
+			"dashboards": map[string]any{"enabled": true, "label": DashboardLabel, "labelValue": DashboardLabelValue},
+		},
 		"additionalDataSources": GrafanaDatasources(a.Namespace),
+	}
+	amSpec := map[string]any{
+		"replicas":  a.AlertmanagerReplicas,
+		"storage":   pvc(5),
+		"resources": resources("50m", "128Mi", "500m", "256Mi"),
+	}
+	alertmanager := map[string]any{"alertmanagerSpec": amSpec}
+	if a.AlertmanagerConfig != nil {
+		// Rendered whole into the configuration Secret (templates/alertmanager/secret.yaml, tplConfig off, so the
+		// receivers' {{ }} templates reach Alertmanager untouched).
+		alertmanager["config"] = a.AlertmanagerConfig
+	}
+	if len(a.AlertmanagerSecrets) > 0 {
+		// The operator mounts each at /etc/alertmanager/secrets/<name>/ (CRD Alertmanager spec.secrets).
+		secrets := make([]any, len(a.AlertmanagerSecrets))
+		for i, s := range a.AlertmanagerSecrets {
+			secrets[i] = s
+		}
+		amSpec["secrets"] = secrets
 	}
 	return map[string]any{
 		"fullnameOverride": kpsRelease,
@@ -138,13 +164,13 @@ func KubePrometheusStackValues(a *Args) map[string]any {
 			"serviceMonitorSelectorNilUsesHelmValues": false,
 			"podMonitorSelectorNilUsesHelmValues":     false,
 		}},
-		"alertmanager": map[string]any{"alertmanagerSpec": map[string]any{
-			"replicas":  a.AlertmanagerReplicas,
-			"storage":   pvc(5),
-			"resources": resources("50m", "128Mi", "500m", "256Mi"),
-		}},
+		"alertmanager":                 alertmanager,
 		"prometheusOperator":           map[string]any{"resources": resources("100m", "128Mi", "500m", "512Mi")},
 		"additionalPrometheusRulesMap": rules,
+		// kube_node_labels carries only allowlisted node labels (kube-state-metrics --metric-labels-allowlist; chart
+		// charts/kube-state-metrics values.yaml metricLabelsAllowlist, empty by default): the GPU dashboard groups
+		// DCGM metrics by the pool label every GPU node carries.
+		"kube-state-metrics": map[string]any{"metricLabelsAllowlist": []any{fmt.Sprintf("nodes=[%s]", gpupools.LabelPool)}},
 		// EKS runs the scheduler, controller-manager and etcd in the AWS-managed control plane, which exposes no
 		// scrape endpoint for them, and the kube-proxy add-on binds its metrics to 127.0.0.1:10249 (its
 		// configuration schema cannot move it). Each switch gates the chart's Service, Endpoints, ServiceMonitor
