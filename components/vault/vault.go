@@ -9,6 +9,8 @@ package vault
 
 import (
 	"fmt"
+	"net/netip"
+	"sort"
 	"strings"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -69,7 +71,21 @@ type Args struct {
 	// (MonitoringRules). It needs the prometheus-operator CRDs: install Vault after observability.
 	// Default: false.
 	Monitoring bool
+	// InternalLoadBalancer gives the active node an internal NLB (the Service CIServiceName) so a client inside
+	// the VPC -- the in-VPC CI runner running the second stage -- reaches Vault without a port-forward. Its
+	// address is the CIAddress output. Default: none.
+	InternalLoadBalancer *InternalLoadBalancer
 }
+
+// InternalLoadBalancer is Args.InternalLoadBalancer.
+type InternalLoadBalancer struct {
+	// SourceRanges may reach the load balancer (loadBalancerSourceRanges), e.g. the VPC's CIDR. Required: an
+	// internal NLB is still reachable from every peered network and VPN.
+	SourceRanges []string
+}
+
+// CIServiceName is the Service that publishes the active node on an internal NLB.
+const CIServiceName = Release + "-ci"
 
 // Vault is the component.
 type Vault struct {
@@ -84,7 +100,15 @@ type Vault struct {
 	UnsealKeyArn pulumi.StringOutput `pulumi:"unsealKeyArn"`
 	// Namespace Vault runs in.
 	Namespace pulumi.StringOutput `pulumi:"namespace"`
+	// CIAddress is the internal load balancer's https address ("" without InternalLoadBalancer, or until the
+	// load balancer has a hostname). Vault's certificate does not name the NLB's hostname: clients verify the
+	// name CIServerName instead (vault's tls_server_name).
+	CIAddress pulumi.StringOutput `pulumi:"ciAddress"`
 }
+
+// CIServerName is the certificate name a client of the internal load balancer verifies: the active Service's
+// name, which DNSNames puts on the certificate.
+func CIServerName(ns string) string { return fmt.Sprintf("%s-active.%s.svc", Release, ns) }
 
 func (a *Args) applyDefaults() {
 	if a.Namespace == "" {
@@ -112,6 +136,16 @@ func ValidateArgs(a *Args) error {
 	}
 	if a.KMSDeletionWindowDays < 7 || a.KMSDeletionWindowDays > 30 {
 		p = append(p, fmt.Sprintf("kmsDeletionWindowDays must be within [7, 30] (got %d)", a.KMSDeletionWindowDays))
+	}
+	if lb := a.InternalLoadBalancer; lb != nil {
+		if len(lb.SourceRanges) == 0 {
+			p = append(p, "internalLoadBalancer.sourceRanges is required (e.g. the VPC's CIDR)")
+		}
+		for _, r := range lb.SourceRanges {
+			if pfx, err := netip.ParsePrefix(r); err != nil || pfx.Bits() == 0 {
+				p = append(p, fmt.Sprintf("internalLoadBalancer.sourceRanges: %q is not a CIDR narrower than /0", r))
+			}
+		}
 	}
 	if len(p) > 0 {
 		return fmt.Errorf("vault: %s", strings.Join(p, "; "))
@@ -310,6 +344,20 @@ func NewVault(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		return nil, fmt.Errorf("vault release: %w", err)
 	}
 
+	comp.CIAddress = pulumi.String("").ToStringOutput()
+	if a.InternalLoadBalancer != nil {
+		svc, err := newCIService(ctx, child("ci-service"), a.Namespace, a.InternalLoadBalancer.SourceRanges,
+			parent, pulumi.DependsOn([]pulumi.Resource{ns}))
+		if err != nil {
+			return nil, err
+		}
+		comp.CIAddress = svc.Status.ApplyT(func(st *corev1.ServiceStatus) string {
+			if st == nil || st.LoadBalancer == nil || len(st.LoadBalancer.Ingress) == 0 || st.LoadBalancer.Ingress[0].Hostname == nil {
+				return ""
+			}
+			return "https://" + *st.LoadBalancer.Ingress[0].Hostname + ":8200"
+		}).(pulumi.StringOutput)
+	}
 	comp.Address = pulumi.String(ActiveAddress(a.Namespace)).ToStringOutput()
 	comp.CACertPem = ca.CertPem
 	comp.UnsealKeyArn = key.Arn
@@ -319,6 +367,7 @@ func NewVault(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 		"caCertPem":    comp.CACertPem,
 		"unsealKeyArn": comp.UnsealKeyArn,
 		"namespace":    comp.Namespace,
+		"ciAddress":    comp.CIAddress,
 	}); err != nil {
 		return nil, err
 	}
@@ -404,4 +453,40 @@ func pickString(cond bool, a, b string) string {
 		return a
 	}
 	return b
+}
+
+// newCIService publishes the active node (the pod Kubernetes service registration labels vault-active=true,
+// selected as the chart's own vault-active Service selects it: vault 0.34.1 templates/server-ha-active-service.yaml)
+// on an internal NLB. The in-tree AWS load balancer annotations are the ones the mesh gateway uses; only the
+// listed source ranges may connect.
+func newCIService(ctx *pulumi.Context, name, ns string, sourceRanges []string, opts ...pulumi.ResourceOption) (*corev1.Service, error) {
+	ranges := append([]string(nil), sourceRanges...)
+	sort.Strings(ranges)
+	svc, err := corev1.NewService(ctx, name, &corev1.ServiceArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name:      pulumi.String(CIServiceName),
+			Namespace: pulumi.String(ns),
+			Annotations: pulumi.StringMap{
+				"service.beta.kubernetes.io/aws-load-balancer-type":     pulumi.String("nlb"),
+				"service.beta.kubernetes.io/aws-load-balancer-internal": pulumi.String("true"),
+			},
+		},
+		Spec: &corev1.ServiceSpecArgs{
+			Type:                     pulumi.String("LoadBalancer"),
+			LoadBalancerSourceRanges: pulumi.ToStringArray(ranges),
+			Selector: pulumi.StringMap{
+				"app.kubernetes.io/name":     pulumi.String(Release),
+				"app.kubernetes.io/instance": pulumi.String(Release),
+				"component":                  pulumi.String("server"),
+				"vault-active":               pulumi.String("true"),
+			},
+			Ports: corev1.ServicePortArray{corev1.ServicePortArgs{
+				Name: pulumi.String("https"), Port: pulumi.Int(8200), TargetPort: pulumi.Int(8200), Protocol: pulumi.String("TCP"),
+			}},
+		},
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("vault ci service: %w", err)
+	}
+	return svc, nil
 }

@@ -234,3 +234,31 @@ func TestVolumesOutliveTheStatefulSetOnlyInProd(t *testing.T) {
 		require.Equal(t, want, chartstest.Lookup(v, "server", "persistentVolumeClaimRetentionPolicy"))
 	}
 }
+
+// The in-VPC CI runner reaches the active node through an internal NLB limited to the given ranges; without
+// the option there is no load balancer at all.
+func TestInternalLoadBalancerPublishesOnlyTheActiveNodeInsideTheVPC(t *testing.T) {
+	g, err := run(t, Args{Replicas: 3, InternalLoadBalancer: &InternalLoadBalancer{SourceRanges: []string{"10.30.0.0/16"}}}, "prod", false)
+	require.NoError(t, err)
+	svc := g.ByName(t, "prod-vault-ci-service")
+	require.Equal(t, "kubernetes:core/v1:Service", svc.Type)
+	meta := svc.Inputs["metadata"].ObjectValue()
+	require.Equal(t, CIServiceName, meta["name"].StringValue())
+	ann := meta["annotations"].ObjectValue()
+	require.Equal(t, "true", ann["service.beta.kubernetes.io/aws-load-balancer-internal"].StringValue(), "never internet-facing")
+	require.Equal(t, "nlb", ann["service.beta.kubernetes.io/aws-load-balancer-type"].StringValue())
+	spec := svc.Inputs["spec"].ObjectValue()
+	require.Equal(t, "LoadBalancer", spec["type"].StringValue())
+	require.Equal(t, []any{"10.30.0.0/16"}, spec["loadBalancerSourceRanges"].Mappable())
+	sel := spec["selector"].Mappable().(map[string]any)
+	require.Equal(t, "true", sel["vault-active"], "only the unsealed leader: a sealed or standby pod never answers CI")
+	require.Equal(t, "server", sel["component"])
+	require.Contains(t, DNSNames("vault"), CIServerName("vault"), "the certificate covers the name CI verifies")
+
+	g, err = run(t, Args{Replicas: 3}, "prod", false)
+	require.NoError(t, err)
+	require.Empty(t, g.OfType("kubernetes:core/v1:Service"), "no load balancer unless asked for")
+
+	_, err = run(t, Args{Replicas: 3, InternalLoadBalancer: &InternalLoadBalancer{SourceRanges: []string{"0.0.0.0/0"}}}, "prod", false)
+	require.ErrorContains(t, err, `internalLoadBalancer.sourceRanges: "0.0.0.0/0" is not a CIDR narrower than /0`)
+}

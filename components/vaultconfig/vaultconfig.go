@@ -12,7 +12,10 @@ package vaultconfig
 import (
 	"encoding/base64"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,6 +23,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	vault "github.com/pulumi/pulumi-vault/sdk/v6/go/vault"
+	"github.com/pulumi/pulumi-vault/sdk/v6/go/vault/identity"
 	vaultjwt "github.com/pulumi/pulumi-vault/sdk/v6/go/vault/jwt"
 	vaultk8s "github.com/pulumi/pulumi-vault/sdk/v6/go/vault/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -55,14 +59,19 @@ type Args struct {
 	// exists. Exactly one of Token and CILogin. Default: none.
 	Token pulumi.StringInput
 	// CILogin logs the provider in through the JWT auth role CI creates (below) with the CI run's OIDC token,
-	// so every run gets a fresh, short-lived token and nothing long-lived can expire between runs. Default: none.
+	// so every run gets a fresh, short-lived token and nothing long-lived can expire between runs. Nothing in it
+	// varies per run: the token comes from the environment (TERRAFORM_VAULT_AUTH_JWT) and what the login may do
+	// from the token's claims, so previews, drift checks and deploys store the same provider inputs. Default: none.
 	CILogin *JWTLogin
 	// CIAuth creates the JWT auth method and role the second stage logs in with from CI. Default: none.
 	CIAuth *CIAuth
 	// CACertFile is a local file holding Vault's CA (from the vault component's caCertPem output).
 	// Default: none (the system trust store).
 	CACertFile string
-	// TLSServerName is the name verified on Vault's certificate when Address is a port-forward.
+	// ProviderCACertPem is Vault's CA for the provider when CACertFile is not given (the vault component's
+	// caCertPem output); written to a per-stack file the provider reads. Default: none (the system trust store).
+	ProviderCACertPem pulumi.StringInput
+	// TLSServerName is the name verified on Vault's certificate when Address is a port-forward or a load balancer.
 	// Default: "vault.vault.svc".
 	TLSServerName string
 	// KubeProvider creates the ClusterSecretStores. Required.
@@ -85,9 +94,11 @@ type Args struct {
 
 // JWTLogin is a provider login through Vault's JWT auth method.
 type JWTLogin struct {
-	// JWT is the CI run's OIDC token (a Pulumi secret). Required.
+	// JWT is the token (a Pulumi secret). Default: none, so the provider reads the run's token from
+	// TERRAFORM_VAULT_AUTH_JWT when it logs in (terraform-provider-vault internal/provider/auth_jwt.go: the jwt
+	// field defaults from that variable), and no per-run value reaches Pulumi's state.
 	JWT pulumi.StringInput
-	// Mount and Role of the JWT auth method. Default: CIAuthPath and DeployerRole.
+	// Mount and Role of the JWT auth method. Default: CIAuthPath and CIRole.
 	Mount, Role string
 }
 
@@ -109,8 +120,17 @@ type CIAuth struct {
 const (
 	// CIAuthPath is the JWT auth mount CI logs in through.
 	CIAuthPath = "jwt-ci"
-	// DeployerRole is the JWT role (and policy) of the second stage.
+	// CIRole is the JWT role every CI run of the repository logs in with. Its own policy is ReaderPolicy: a
+	// preview or drift check (a pull request's job included) can read and change nothing.
+	CIRole = "platform-ci"
+	// DeployerRole names the deployer policy and the external identity group that grants it: a login whose
+	// token's environment claim is the stack's deploy environment (only the deploy job runs in it, behind the
+	// GitHub environment's protection rules) joins the group through the role's groups_claim.
 	DeployerRole = "platform-deployer"
+	// ReaderRole names the read-only policy.
+	ReaderRole = "platform-reader"
+	// EnvironmentClaim is the GitHub Actions OIDC claim naming the job's deployment environment.
+	EnvironmentClaim = "environment"
 	// GitHubActionsIssuer is GitHub Actions' OIDC issuer.
 	GitHubActionsIssuer = "https://token.actions.githubusercontent.com"
 	// StdoutAuditPath is the audit device that writes to the server's stdout. Vault blocks requests only when
@@ -123,11 +143,48 @@ const (
 // resources this component creates. The provider first creates a child token (auth/token/create); audit devices
 // and auth methods are sudo-protected paths (sys/audit*, sys/auth*); the rest are the mounts, policies, auth
 // configuration and roles it manages. Token lookup-self and renew-self let the provider read its own token.
-func DeployerPolicy() string {
-	rules := []struct {
-		path string
-		caps []string
-	}{
+func DeployerPolicy() string { return renderPolicy(deployerRules()) }
+
+// ReaderPolicy is what a preview or drift check needs: read and list on every path DeployerPolicy writes (sudo
+// where reading needs it: listing audit devices), its own token, and nothing that creates or changes anything. A
+// CI login skips the child token (ProviderArgs.SkipChildToken), so it needs no auth/token/create.
+func ReaderPolicy() string {
+	var rules []policyRule
+	for _, r := range deployerRules() {
+		if r.path == "auth/token/create" || r.path == "auth/token/renew-self" || r.path == "auth/token/revoke-self" {
+			continue
+		}
+		var caps []string
+		for _, c := range r.caps {
+			if c == "read" || c == "list" || (c == "sudo" && slices.Contains(r.caps, "read")) {
+				caps = append(caps, c)
+			}
+		}
+		if len(caps) > 0 {
+			rules = append(rules, policyRule{r.path, caps})
+		}
+	}
+	return renderPolicy(rules)
+}
+
+type policyRule struct {
+	path string
+	caps []string
+}
+
+func renderPolicy(rules []policyRule) string {
+	var b strings.Builder
+	for i, r := range rules {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "path %q {\n  capabilities = [\"%s\"]\n}\n", r.path, strings.Join(r.caps, "\", \""))
+	}
+	return b.String()
+}
+
+func deployerRules() []policyRule {
+	return []policyRule{
 		{"auth/token/create", []string{"create", "update"}},
 		{"auth/token/lookup-self", []string{"read"}},
 		{"auth/token/renew-self", []string{"update"}},
@@ -145,15 +202,12 @@ func DeployerPolicy() string {
 		{"auth/" + AuthPath + "/role/*", []string{"create", "read", "update", "delete", "list"}},
 		{"auth/" + CIAuthPath + "/config", []string{"create", "read", "update"}},
 		{"auth/" + CIAuthPath + "/role/*", []string{"create", "read", "update", "delete", "list"}},
+		{"identity/group", []string{"create", "update"}},
+		{"identity/group/id/*", []string{"create", "read", "update", "delete"}},
+		{"identity/group/name/*", []string{"create", "read", "update", "delete"}},
+		{"identity/group-alias", []string{"create", "update"}},
+		{"identity/group-alias/id/*", []string{"create", "read", "update", "delete"}},
 	}
-	var b strings.Builder
-	for i, r := range rules {
-		if i > 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "path %q {\n  capabilities = [\"%s\"]\n}\n", r.path, strings.Join(r.caps, "\", \""))
-	}
-	return b.String()
 }
 
 // VaultConfig is the component.
@@ -194,7 +248,7 @@ func (a *Args) applyDefaults() {
 			l.Mount = CIAuthPath
 		}
 		if l.Role == "" {
-			l.Role = DeployerRole
+			l.Role = CIRole
 		}
 		a.CILogin = &l
 	}
@@ -230,8 +284,8 @@ func ValidateArgs(a *Args) error {
 	if (a.Token == nil) == (a.CILogin == nil) {
 		p = append(p, "exactly one login is required: token (secret config platform:vaultToken, the bootstrap) or ciLogin (the CI run's OIDC token)")
 	}
-	if a.CILogin != nil && a.CILogin.JWT == nil {
-		p = append(p, "ciLogin.jwt is required")
+	if a.CILogin != nil && a.CIAuth == nil {
+		p = append(p, "ciLogin needs ciAuth: the JWT auth method and role it logs in through")
 	}
 	if c := a.CIAuth; c != nil {
 		if c.BoundAudience == "" {
@@ -239,6 +293,9 @@ func ValidateArgs(a *Args) error {
 		}
 		if c.BoundClaims["repository"] == "" {
 			p = append(p, "ciAuth.boundClaims.repository is required, so only this repository's runs can log in")
+		}
+		if c.BoundClaims[EnvironmentClaim] == "" {
+			p = append(p, "ciAuth.boundClaims.environment is required: the deploy environment whose jobs get the deployer policy")
 		}
 		if c.TokenTTLSeconds < 60 || c.TokenTTLSeconds > 7200 {
 			p = append(p, fmt.Sprintf("ciAuth.tokenTtlSeconds must be within [60, 7200] (got %d)", c.TokenTTLSeconds))
@@ -305,19 +362,37 @@ func NewVaultConfig(ctx *pulumi.Context, name string, args *Args, opts ...pulumi
 		TlsServerName: pulumi.String(a.TLSServerName),
 	}
 	if a.CILogin != nil {
+		jwt := a.CILogin.JWT
+		if jwt == nil {
+			jwt = pulumi.String("")
+		}
 		pargs.AuthLoginJwt = &vault.ProviderAuthLoginJwtArgs{
-			Jwt:   pulumi.ToSecret(a.CILogin.JWT.ToStringOutput()).(pulumi.StringOutput),
+			Jwt:   pulumi.ToSecret(jwt.ToStringOutput()).(pulumi.StringOutput),
 			Mount: pulumi.String(a.CILogin.Mount),
 			Role:  pulumi.String(a.CILogin.Role),
 		}
 		// The Go SDK requires a token argument; with auth_login_jwt the provider logs in and uses the token
 		// that login returns (terraform-provider-vault's auth_login), so it stays empty.
 		pargs.Token = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
+		// The login's token lasts one run and the reader may not create tokens: the provider uses it directly
+		// instead of a child token.
+		pargs.SkipChildToken = pulumi.Bool(true)
 	} else {
 		pargs.Token = pulumi.ToSecret(a.Token.ToStringOutput()).(pulumi.StringOutput)
 	}
-	if a.CACertFile != "" {
+	switch {
+	case a.CACertFile != "":
 		pargs.CaCertFile = pulumi.String(a.CACertFile)
+	case a.ProviderCACertPem != nil:
+		// The provider reads its CA from a file only (ca_cert_file): the program's own CA output is written to a
+		// file named after the stack, so nobody copies a CA around and the path is the same on every run.
+		file := filepath.Join(os.TempDir(), fmt.Sprintf("platform-%s-%s-vault-ca.pem", ctx.Project(), ctx.Stack()))
+		pargs.CaCertFile = a.ProviderCACertPem.ToStringOutput().ApplyT(func(pem string) (string, error) {
+			if err := os.WriteFile(file, []byte(pem), 0o600); err != nil {
+				return "", fmt.Errorf("vault CA for the provider: %w", err)
+			}
+			return file, nil
+		}).(pulumi.StringOutput)
 	}
 	vp, err := vault.NewProvider(ctx, child("vault"), pargs, pulumi.Parent(comp))
 	if err != nil {
@@ -479,23 +554,52 @@ func newCIAuth(ctx *pulumi.Context, child func(string) string, c CIAuth, onVault
 	if err != nil {
 		return fmt.Errorf("vault ci jwt auth: %w", err)
 	}
+	// The role binds every claim but the environment: any run of the repository logs in (GitHub gives fork
+	// pull requests no OIDC token), with the reader policy. groups_claim makes the token's environment claim the
+	// name of an identity group alias on this mount (vault-plugin-auth-jwt path_login.go; a single string is
+	// taken as a one-element list, claims.go normalizeList): the deploy job's environment joins the deployer group.
 	claims := pulumi.Map{}
 	for _, k := range sortedKeys(c.BoundClaims) {
-		claims[k] = pulumi.String(c.BoundClaims[k])
+		if k != EnvironmentClaim {
+			claims[k] = pulumi.String(c.BoundClaims[k])
+		}
 	}
-	if _, err := vaultjwt.NewAuthBackendRole(ctx, child("ci-deployer-role"), &vaultjwt.AuthBackendRoleArgs{
+	readerPol, err := vault.NewPolicy(ctx, child("reader-policy"), &vault.PolicyArgs{
+		Name: pulumi.String(ReaderRole), Policy: pulumi.String(ReaderPolicy()),
+	}, onVault...)
+	if err != nil {
+		return fmt.Errorf("vault reader policy: %w", err)
+	}
+	if _, err := vaultjwt.NewAuthBackendRole(ctx, child("ci-role"), &vaultjwt.AuthBackendRoleArgs{
 		Backend:        backend.Path,
-		RoleName:       pulumi.String(DeployerRole),
+		RoleName:       pulumi.String(CIRole),
 		RoleType:       pulumi.String("jwt"),
 		UserClaim:      pulumi.String("sub"),
+		GroupsClaim:    pulumi.String(EnvironmentClaim),
 		BoundAudiences: pulumi.StringArray{pulumi.String(c.BoundAudience)},
 		BoundClaims:    claims,
-		TokenPolicies:  pulumi.StringArray{pol.Name},
+		TokenPolicies:  pulumi.StringArray{readerPol.Name},
 		// One run's token: not periodic, not renewable past its TTL, no refresh between runs.
 		TokenTtl:    pulumi.Int(c.TokenTTLSeconds),
 		TokenMaxTtl: pulumi.Int(c.TokenTTLSeconds),
 	}, onVault...); err != nil {
-		return fmt.Errorf("vault ci deployer role: %w", err)
+		return fmt.Errorf("vault ci role: %w", err)
+	}
+	group, err := identity.NewGroup(ctx, child("deployers"), &identity.GroupArgs{
+		Name:     pulumi.String(DeployerRole),
+		Type:     pulumi.String("external"),
+		Policies: pulumi.StringArray{pol.Name},
+		Metadata: pulumi.StringMap{"grantedTo": pulumi.Sprintf("%s jobs in environment %s", c.BoundClaims["repository"], c.BoundClaims[EnvironmentClaim])},
+	}, onVault...)
+	if err != nil {
+		return fmt.Errorf("vault deployers group: %w", err)
+	}
+	if _, err := identity.NewGroupAlias(ctx, child("deployers-alias"), &identity.GroupAliasArgs{
+		Name:          pulumi.String(c.BoundClaims[EnvironmentClaim]),
+		MountAccessor: backend.Accessor,
+		CanonicalId:   group.ID().ToStringOutput(),
+	}, onVault...); err != nil {
+		return fmt.Errorf("vault deployers group alias: %w", err)
 	}
 	return nil
 }

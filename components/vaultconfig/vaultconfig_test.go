@@ -1,6 +1,8 @@
 package vaultconfig
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -117,12 +119,14 @@ func TestAuditCannotBlockVaultWhenTheVolumeFills(t *testing.T) {
 	require.Equal(t, "stdout", stdout.Inputs["options"].ObjectValue()["file_path"].StringValue())
 }
 
-// The second stage logs in from CI with the run's OIDC token through a JWT role whose token lasts one run, is not
-// periodic and carries a policy covering everything the provider does here.
-func TestCILoginThroughJWTRoleWithDeployerPolicy(t *testing.T) {
+// The second stage logs in from CI with the run's OIDC token through a JWT role whose token lasts one run and is
+// not periodic. Every CI run logs in the same way, so previews, drift checks and deploys store the same provider
+// inputs: the token comes from TERRAFORM_VAULT_AUTH_JWT at login, and only a token whose environment claim is the
+// deploy environment joins the group that carries the deployer policy.
+func TestCILoginThroughJWTRoleWithDeployerGroup(t *testing.T) {
 	a := baseArgs()
 	a.Token = nil
-	a.CILogin = &JWTLogin{JWT: pulumi.ToSecret(pulumi.String("eyJ.stand-in")).(pulumi.StringOutput)}
+	a.CILogin = &JWTLogin{}
 	a.CIAuth = &CIAuth{BoundAudience: "vault-prod", BoundClaims: map[string]string{"repository": "acme/platform", "environment": "prod"}}
 	g, err := run(t, a)
 	require.NoError(t, err)
@@ -131,21 +135,45 @@ func TestCILoginThroughJWTRoleWithDeployerPolicy(t *testing.T) {
 	tok := p.Inputs["token"]
 	require.True(t, tok.IsSecret())
 	require.Equal(t, "", tok.SecretValue().Element.StringValue(), "no long-lived token")
-	login := p.Inputs["authLoginJwt"]
-	require.True(t, login.ContainsSecrets(), "the OIDC token stays secret")
+	login := p.Inputs["authLoginJwt"].ObjectValue()
+	require.Equal(t, CIRole, login["role"].StringValue())
+	require.Equal(t, CIAuthPath, login["mount"].StringValue())
+	require.True(t, login["jwt"].IsSecret())
+	require.Equal(t, "", login["jwt"].SecretValue().Element.StringValue(), "the run's token is read from TERRAFORM_VAULT_AUTH_JWT, never stored")
+	require.True(t, p.Inputs["skipChildToken"].BoolValue(), "the login's one-run token is used directly")
 
 	backend := g.Only(t, "vault:jwt/authBackend:AuthBackend")
 	require.Equal(t, CIAuthPath, backend.Inputs["path"].StringValue())
 	require.Equal(t, GitHubActionsIssuer, backend.Inputs["boundIssuer"].StringValue())
 	role := g.Only(t, "vault:jwt/authBackendRole:AuthBackendRole")
-	require.Equal(t, DeployerRole, role.Inputs["roleName"].StringValue())
+	require.Equal(t, CIRole, role.Inputs["roleName"].StringValue())
 	require.Equal(t, []any{"vault-prod"}, role.Inputs["boundAudiences"].Mappable())
-	require.Equal(t, map[string]any{"repository": "acme/platform", "environment": "prod"}, role.Inputs["boundClaims"].Mappable())
+	require.Equal(t, map[string]any{"repository": "acme/platform"}, role.Inputs["boundClaims"].Mappable(), "any run of the repository")
+	require.Equal(t, "environment", role.Inputs["groupsClaim"].StringValue())
+	require.Equal(t, []any{ReaderRole}, role.Inputs["tokenPolicies"].Mappable(), "a login alone reads")
 	require.EqualValues(t, 3600, role.Inputs["tokenTtl"].NumberValue())
 	require.EqualValues(t, 3600, role.Inputs["tokenMaxTtl"].NumberValue())
 	_, periodic := role.Inputs["tokenPeriod"]
 	require.False(t, periodic, "a periodic token renews without limit")
+
+	group := g.Only(t, "vault:identity/group:Group")
+	require.Equal(t, "external", group.Inputs["type"].StringValue())
+	require.Equal(t, []any{DeployerRole}, group.Inputs["policies"].Mappable())
+	alias := g.Only(t, "vault:identity/groupAlias:GroupAlias")
+	require.Equal(t, "prod", alias.Inputs["name"].StringValue(), "only the prod deploy environment's jobs deploy")
 	require.Equal(t, DeployerPolicy(), g.ByName(t, "dev-vaultconfig-deployer-policy").Inputs["policy"].StringValue())
+	require.Equal(t, ReaderPolicy(), g.ByName(t, "dev-vaultconfig-reader-policy").Inputs["policy"].StringValue())
+}
+
+// The reader can read what the deployer writes and change nothing.
+func TestReaderPolicyReadsAndChangesNothing(t *testing.T) {
+	pol := ReaderPolicy()
+	for _, w := range []string{"create", "update", "delete", "auth/token/create"} {
+		require.NotContains(t, pol, w, "the reader changes nothing")
+	}
+	require.Contains(t, pol, "path \"sys/audit\" {\n  capabilities = [\"read\", \"sudo\"]", "listing audit devices needs sudo")
+	require.Contains(t, pol, "path \"auth/kubernetes/role/*\" {\n  capabilities = [\"read\", \"list\"]")
+	require.Contains(t, pol, "path \"identity/group/id/*\" {\n  capabilities = [\"read\"]")
 }
 
 // DeployerPolicy grants what the vault provider needs for every resource this component creates: its child
@@ -173,8 +201,27 @@ func TestCIAuthValidated(t *testing.T) {
 	a.CILogin = &JWTLogin{}
 	a.CIAuth = &CIAuth{TokenTTLSeconds: 86400}
 	_, err := run(t, a)
-	for _, want := range []string{"exactly one login is required", "ciLogin.jwt is required", "ciAuth.boundAudience is required",
-		"ciAuth.boundClaims.repository is required", "ciAuth.tokenTtlSeconds must be within [60, 7200] (got 86400)"} {
+	for _, want := range []string{"exactly one login is required", "ciAuth.boundAudience is required",
+		"ciAuth.boundClaims.repository is required", "ciAuth.boundClaims.environment is required",
+		"ciAuth.tokenTtlSeconds must be within [60, 7200] (got 86400)"} {
 		require.ErrorContains(t, err, want)
 	}
+	a = baseArgs()
+	a.Token = nil
+	a.CILogin = &JWTLogin{}
+	_, err = run(t, a)
+	require.ErrorContains(t, err, "ciLogin needs ciAuth")
+}
+
+// Without a CA file, the provider trusts the CA the program itself created: written to a per-stack file.
+func TestTheProviderTrustsTheProgramsOwnCA(t *testing.T) {
+	a := baseArgs()
+	a.ProviderCACertPem = pulumi.String("-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n")
+	g, err := run(t, a)
+	require.NoError(t, err)
+	file := g.Only(t, "pulumi:providers:vault").Inputs["caCertFile"].StringValue()
+	require.True(t, strings.HasSuffix(file, "-vault-ca.pem"), file)
+	got, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Contains(t, string(got), "stand-in")
 }
