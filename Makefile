@@ -18,14 +18,16 @@ help:
 	@echo "make cost-prices                      refresh internal/cost/prices.json from the AWS Price List API (AWS credentials)"
 	@echo "make up|destroy|export STACK=...      sandbox deploys (stand-in cloud providers, real Kubernetes on 127.0.0.1, state under .sandbox/)"
 	@echo "make kubernetes-provider controlplane  build the real pulumi-kubernetes provider and the local Kubernetes control plane"
+	@echo "make kyverno                          build the Kyverno CLI (the admission engine's, tools/kyverno) into bin/kyverno"
 	@echo "make policy-pack                      build bin/platform-policy"
 	@echo "make pulumi                           build the pinned Pulumi CLI into bin/pulumi"
 	@echo "make program                          build bin/platform, the program plain pulumi runs (Pulumi.yaml runtime.options.binary);"
 	@echo "                                      first build ~10 min on 2 cores with a cold Go build cache, a minute or two after make test/preview"
 
-# Unit and mock-based tests of every package; the policy pack's protocol test drives the real CLI.
-unit: pulumi policy-pack
-	PLATFORM_PULUMI_CLI=$(abspath $(BIN_DIR)/pulumi) $(GO) test -count=1 ./...
+# Unit and mock-based tests of every package; the policy pack's protocol test drives the real CLI, and the
+# admission rules are evaluated by the Kyverno CLI (mk/kyverno.mk).
+unit: pulumi policy-pack kyverno
+	PLATFORM_PULUMI_CLI=$(abspath $(BIN_DIR)/pulumi) PLATFORM_KYVERNO_CLI=$(abspath $(KYVERNO_CLI)) $(GO) test -count=1 ./...
 
 test: unit test-e2e
 

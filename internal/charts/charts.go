@@ -41,6 +41,7 @@ const (
 	Vault                = "vault"
 	ExternalSecrets      = "external-secrets"
 	MetricsServer        = "metrics-server"
+	Kyverno              = "kyverno"
 	TrivyOperator        = "trivy-operator"
 )
 
@@ -68,6 +69,7 @@ var catalogue = map[string]Chart{
 	ClusterAutoscaler:    {Repo: "https://kubernetes.github.io/autoscaler", Chart: "cluster-autoscaler", Version: "9.59.0"},
 	KEDA:                 {Repo: "https://kedacore.github.io/charts", Chart: "keda", Version: "2.20.2"},
 	MetricsServer:        {Repo: "https://kubernetes-sigs.github.io/metrics-server", Chart: "metrics-server", Version: "3.13.1"},
+	Kyverno:              {Repo: "https://kyverno.github.io/kyverno/", Chart: "kyverno", Version: "3.9.0"},
 	TrivyOperator:        {Repo: "https://aquasecurity.github.io/helm-charts", Chart: "trivy-operator", Version: "0.32.1"},
 }
 

@@ -23,6 +23,7 @@ var officialRepos = map[string]bool{
 	"https://kubernetes.github.io/autoscaler":                    true,
 	"https://charts.external-secrets.io":                         true,
 	"https://kubernetes-sigs.github.io/metrics-server":           true,
+	"https://kyverno.github.io/kyverno/":                         true,
 	"https://aquasecurity.github.io/helm-charts":                 true,
 }
 

@@ -52,6 +52,7 @@ func init() {
 					"https://kedacore.github.io/charts",
 					"https://kubernetes-sigs.github.io/metrics-server",
 					"https://kubernetes.github.io/autoscaler",
+					"https://kyverno.github.io/kyverno/",
 					"https://nvidia.github.io/dcgm-exporter/helm-charts",
 					"https://nvidia.github.io/k8s-device-plugin",
 					"https://open-telemetry.github.io/opentelemetry-helm-charts",
