@@ -355,7 +355,7 @@ func NewVault(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resou
 			if st == nil || st.LoadBalancer == nil || len(st.LoadBalancer.Ingress) == 0 || st.LoadBalancer.Ingress[0].Hostname == nil {
 				return ""
 			}
-			return "https://" + *st.LoadBalancer.Ingress[0].Hostname + ":8200"
+			return "https://" + *st.LoadBalancer.Ingress[0].Hostname
 		}).(pulumi.StringOutput)
 	}
 	comp.Address = pulumi.String(ActiveAddress(a.Namespace)).ToStringOutput()
@@ -481,7 +481,8 @@ func newCIService(ctx *pulumi.Context, name, ns string, sourceRanges []string, o
 				"vault-active":               pulumi.String("true"),
 			},
 			Ports: corev1.ServicePortArray{corev1.ServicePortArgs{
-				Name: pulumi.String("https"), Port: pulumi.Int(8200), TargetPort: pulumi.Int(8200), Protocol: pulumi.String("TCP"),
+				// 443, not 8200: the CI runner's security group allows HTTPS egress only (components/cirunner).
+				Name: pulumi.String("https"), Port: pulumi.Int(443), TargetPort: pulumi.Int(8200), Protocol: pulumi.String("TCP"),
 			}},
 		},
 	}, opts...)

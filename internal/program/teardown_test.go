@@ -96,6 +96,20 @@ func TestLoadBalancerServicesAreDeletedBeforeTheVPC(t *testing.T) {
 				}
 			}
 		}
-		require.Equal(t, 1, found, "%s: the Istio gateway is the platform's LoadBalancer Service", env)
+		require.Equal(t, 1, found, "%s: the Istio gateway is the chart-rendered LoadBalancer Service", env)
+
+		// Services the program creates itself (Vault's internal NLB where there is an in-VPC runner).
+		direct := 0
+		for _, r := range g.OfType("kubernetes:core/v1:Service") {
+			if spec := r.Inputs["spec"]; !spec.IsObject() || !spec.ObjectValue()["type"].IsString() || spec.ObjectValue()["type"].StringValue() != "LoadBalancer" {
+				continue
+			}
+			direct++
+			deps := dependencies(g, r)
+			for _, p := range vpcParts {
+				require.True(t, deps[p.URN], "%s: %s must be deleted before %s %s", env, r.Name, p.Type, p.Name)
+			}
+		}
+		require.Equal(t, map[string]int{"dev": 0, "prod": 1}[env], direct, "%s: Vault's internal load balancer exists where the CI runner does", env)
 	}
 }
