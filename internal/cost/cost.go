@@ -73,6 +73,9 @@ type Item struct {
 	Note          string
 	// Unknown says why the item cannot be priced (missing rate, unknown input); such an item is not in the totals.
 	Unknown string
+	// Pending marks an Unknown item whose inputs are not known until apply (a preview before the resources it
+	// depends on exist), as opposed to a rate missing from the snapshot, which no later run fixes.
+	Pending bool
 }
 
 // Estimate is the monthly cost of a set of resources.
@@ -95,20 +98,29 @@ func (e Estimate) Unknown() []Item {
 	return out
 }
 
-// Biggest returns up to n priced items by ceiling cost, largest first (ties by idle cost, then name).
-func (e Estimate) Biggest(n int) []Item {
+// Biggest returns up to n priced items by idle cost (byIdle) or ceiling cost, largest first (ties by the other
+// figure, then name).
+func (e Estimate) Biggest(n int, byIdle bool) []Item {
 	var out []Item
 	for _, it := range e.Items {
-		if it.Unknown == "" && it.Ceiling > 0 {
+		if it.Unknown == "" && ((byIdle && it.Idle > 0) || (!byIdle && it.Ceiling > 0)) {
 			out = append(out, it)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Ceiling != out[j].Ceiling {
-			return out[i].Ceiling > out[j].Ceiling
+	key := func(it Item) (float64, float64) {
+		if byIdle {
+			return it.Idle, it.Ceiling
 		}
-		if out[i].Idle != out[j].Idle {
-			return out[i].Idle > out[j].Idle
+		return it.Ceiling, it.Idle
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a1, a2 := key(out[i])
+		b1, b2 := key(out[j])
+		if a1 != b1 {
+			return a1 > b1
+		}
+		if a2 != b2 {
+			return a2 > b2
 		}
 		return out[i].Resource < out[j].Resource
 	})
@@ -185,6 +197,25 @@ func (e *estimator) unknown(r *Resource, kind Kind, what, why string) Item {
 	it := item(r, kind, what)
 	it.Unknown = why
 	return it
+}
+
+// pending is unknown for inputs a later run will know.
+func (e *estimator) pending(r *Resource, kind Kind, what, why string) Item {
+	it := e.unknown(r, kind, what, why)
+	it.Pending = true
+	return it
+}
+
+// PricedTypes are the resource types the estimator prices or lists as usage; every other type costs nothing by
+// itself (subnets, route tables, roles, security groups, ...).
+var PricedTypes = []string{
+	"aws:eks/cluster:Cluster", "eks:index:Cluster", "aws:eks/nodeGroup:NodeGroup", "eks:index:ManagedNodeGroup",
+	"aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/group:Group", "aws:ec2/instance:Instance",
+	"aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip", "aws:ec2/vpcEndpoint:VpcEndpoint",
+	"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer", "kubernetes:core/v1:Service",
+	"aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey", "aws:kms/externalKey:ExternalKey", "aws:ebs/volume:Volume",
+	"kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:apps/v1:StatefulSet", "aws:codebuild/project:Project",
+	"aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup", "aws:ec2/flowLog:FlowLog",
 }
 
 func (e *estimator) usage(r *Resource, what, note string) Item {
@@ -316,9 +347,11 @@ func (e *estimator) nodeGroup(r *Resource, rp RegionPrices, reg string, ok bool)
 	what := "node group instances"
 	switch {
 	case !minOK || !maxOK:
-		return []Item{e.unknown(r, Scaled, what, "scalingConfig.minSize/maxSize unknown until apply")}
+		return []Item{e.pending(r, Scaled, what, "scalingConfig.minSize/maxSize unknown until apply")}
+	case (!typesOK || len(types) == 0) && hasUnknown(r.Inputs["instanceTypes"]):
+		return []Item{e.pending(r, Scaled, what, "instanceTypes unknown until apply")}
 	case !typesOK || len(types) == 0:
-		return []Item{e.unknown(r, Scaled, what, "instanceTypes unknown (none set and no launch template instanceType)")}
+		return []Item{e.unknown(r, Scaled, what, "no instance type (none set and no launch template instanceType)")}
 	}
 	return e.scaledInstances(r, rp, reg, ok, types, capacity, minN, maxN, lt)
 }
@@ -355,7 +388,7 @@ func (e *estimator) scaledInstances(r *Resource, rp RegionPrices, reg string, ok
 		if s, vt, known := rootVolume(lt.Inputs); known {
 			size, vtype, src = s, vt, "root volume from launch template "+lt.Name
 		} else {
-			return append(out, e.unknown(r, Scaled, "node root volumes", "launch template "+lt.Name+" block device size unknown until apply"))
+			return append(out, e.pending(r, Scaled, "node root volumes", "launch template "+lt.Name+" block device size unknown until apply"))
 		}
 	} else if d, known := num(r.Inputs, "diskSize"); known {
 		size, src = d, "diskSize of the node group"
@@ -427,7 +460,7 @@ func (e *estimator) autoscalingGroup(r *Resource, rp RegionPrices, reg string, o
 	minN, minOK := num(r.Inputs, "minSize")
 	maxN, maxOK := num(r.Inputs, "maxSize")
 	if !minOK || !maxOK {
-		return []Item{e.unknown(r, Scaled, "autoscaling group instances", "minSize/maxSize unknown until apply")}
+		return []Item{e.pending(r, Scaled, "autoscaling group instances", "minSize/maxSize unknown until apply")}
 	}
 	var types []string
 	if t, known := str(r.Inputs, "mixedInstancesPolicy", "launchTemplate", "overrides", "0", "instanceType"); known {
@@ -448,7 +481,7 @@ func (e *estimator) autoscalingGroup(r *Resource, rp RegionPrices, reg string, o
 func (e *estimator) instance(r *Resource, rp RegionPrices, reg string, ok bool) []Item {
 	t, known := str(r.Inputs, "instanceType")
 	if !known {
-		return []Item{e.unknown(r, Fixed, "EC2 instance", "instanceType unknown until apply")}
+		return []Item{e.pending(r, Fixed, "EC2 instance", "instanceType unknown until apply")}
 	}
 	if !ok {
 		return []Item{e.noRegion(r, Fixed, "EC2 instance "+t, reg)}
@@ -465,7 +498,7 @@ func (e *estimator) instance(r *Resource, rp RegionPrices, reg string, ok bool) 
 func (e *estimator) vpcEndpoint(r *Resource, rp RegionPrices, reg string, ok bool) []Item {
 	typ, known := str(r.Inputs, "vpcEndpointType")
 	if !known && r.Inputs["vpcEndpointType"] == UnknownValue {
-		return []Item{e.unknown(r, Fixed, "VPC endpoint", "vpcEndpointType unknown until apply")}
+		return []Item{e.pending(r, Fixed, "VPC endpoint", "vpcEndpointType unknown until apply")}
 	}
 	if typ == "" {
 		typ = "Gateway" // the provider's default
@@ -483,7 +516,7 @@ func (e *estimator) vpcEndpoint(r *Resource, rp RegionPrices, reg string, ok boo
 	case !has:
 		return []Item{e.unknown(r, Fixed, what, "no subnetIds: the number of AZs is unknown")}
 	case !isList:
-		return []Item{e.unknown(r, Fixed, what, "subnetIds unknown until apply: the number of AZs is unknown")}
+		return []Item{e.pending(r, Fixed, what, "subnetIds unknown until apply: the number of AZs is unknown")}
 	case !ok:
 		return []Item{e.noRegion(r, Fixed, what, reg)}
 	}
@@ -495,7 +528,7 @@ func (e *estimator) vpcEndpoint(r *Resource, rp RegionPrices, reg string, ok boo
 func (e *estimator) loadBalancer(r *Resource, rp RegionPrices, reg string, ok bool) []Item {
 	typ, known := str(r.Inputs, "loadBalancerType")
 	if !known && r.Inputs["loadBalancerType"] == UnknownValue {
-		return []Item{e.unknown(r, Fixed, "load balancer", "loadBalancerType unknown until apply")}
+		return []Item{e.pending(r, Fixed, "load balancer", "loadBalancerType unknown until apply")}
 	}
 	if typ == "" {
 		typ = "application"
@@ -529,7 +562,7 @@ func (e *estimator) serviceLoadBalancer(r *Resource, rp RegionPrices, reg string
 func (e *estimator) ebsVolume(r *Resource, rp RegionPrices, reg string, ok bool) []Item {
 	size, known := num(r.Inputs, "size")
 	if !known {
-		return []Item{e.unknown(r, Fixed, "EBS volume", "size unknown until apply")}
+		return []Item{e.pending(r, Fixed, "EBS volume", "size unknown until apply")}
 	}
 	vt, _ := str(r.Inputs, "type")
 	if vt == "" {

@@ -140,6 +140,12 @@ func TestUnknownInputsAndMissingRatesAreReportedNotCountedAsZero(t *testing.T) {
 	assert.Contains(t, joined, "ep: subnetIds unknown until apply")
 	assert.Contains(t, joined, "far: region ap-south-2 is not in the price snapshot")
 	assert.Equal(t, 1.00, e.Idle, "only the KMS key is priced")
+	pending := map[string]bool{}
+	for _, it := range unknown {
+		pending[it.Resource] = it.Pending
+	}
+	assert.Equal(t, map[string]bool{"scaled-later": true, "ep": true, "exotic": false, "far": false}, pending,
+		"values a later run knows are pending; a missing rate or region is not")
 
 	var out bytes.Buffer
 	require.NoError(t, e.WriteText(&out, "test"))

@@ -54,7 +54,22 @@ func (e Estimate) WriteText(w io.Writer, title string) error {
 	fmt.Fprintln(tw, "RESOURCE\tWHAT\tRATE\tIDLE\tCEILING\tNOTE")
 	usage := map[string][]string{}
 	var unknown []Item
-	for _, it := range e.Items {
+	// Biggest first, so the lines that matter lead and the order does not depend on registration order.
+	items := append([]Item(nil), e.Items...)
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if a.Ceiling != b.Ceiling {
+			return a.Ceiling > b.Ceiling
+		}
+		if a.Idle != b.Idle {
+			return a.Idle > b.Idle
+		}
+		if a.Resource != b.Resource {
+			return a.Resource < b.Resource
+		}
+		return a.What < b.What
+	})
+	for _, it := range items {
 		switch {
 		case it.Unknown != "":
 			unknown = append(unknown, it)
@@ -75,7 +90,7 @@ func (e Estimate) WriteText(w io.Writer, title string) error {
 			sort.Strings(names)
 			fmt.Fprintf(w, "  %d x %s: %s\n", len(names), what, strings.Join(names, ", "))
 		}
-		for _, it := range e.Items {
+		for _, it := range items {
 			if it.Kind == Usage && it.Note != "" && strings.Contains(it.Note, "per build minute") {
 				fmt.Fprintf(w, "  %s: %s\n", it.Resource, it.Note)
 			}

@@ -116,3 +116,24 @@ func trimFloat(f float64) string {
 	}
 	return s
 }
+
+// hasUnknown reports whether v is, or holds, a value not known until apply.
+func hasUnknown(v any) bool {
+	switch t := unwrapSecret(v).(type) {
+	case string:
+		return t == UnknownValue
+	case []any:
+		for _, e := range t {
+			if hasUnknown(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range t {
+			if hasUnknown(e) {
+				return true
+			}
+		}
+	}
+	return false
+}

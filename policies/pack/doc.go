@@ -2,8 +2,9 @@
 // (Policies), per-environment enforcement levels, policy config (thresholds) and its v2 config file format,
 // and the evaluation of resources and whole stacks (Evaluate, Session).
 //
-// It deliberately imports only github.com/pulumi/pulumi/sdk/v3/go/common/resource (no provider SDKs, no gRPC), so
-// it compiles and links fast and the program's mock tests can call Evaluate directly. It does not speak the
+// It deliberately imports only github.com/pulumi/pulumi/sdk/v3/go/common/resource (no provider SDKs, no gRPC), HCL
+// v1 and internal/cost (the pure cost estimator the budget policy shares with `make cost`), so it compiles and links
+// fast and the program's mock tests can call Evaluate directly. It does not speak the
 // analyzer gRPC protocol (the policies main package does), and it does not apply policy exceptions during a real
 // preview: the Pulumi CLI matches exceptions from the --policy-pack-config file itself. Evaluate honours the same
 // exceptions so that offline checks agree with the CLI.

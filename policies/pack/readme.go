@@ -142,7 +142,8 @@ CrossGuard gates for the platform, written in Go. A preview that would open the 
 the GPU taint or run Vault without HA in prod fails before anyone approves it.
 
 - ` + "`policies/pack`" + ` holds the policies as plain Go over ` + "`resource.PropertyMap`" + ` (it imports only the Pulumi SDK's
-  resource package and HCL v1 to read Vault configuration, so it builds fast and the program's mock tests call ` + "`pack.Evaluate`" + ` directly).
+  resource package, HCL v1 to read Vault configuration, and ` + "`internal/cost`" + `, the pure estimator the ` + "`budget`" + ` policy shares
+  with ` + "`make cost`" + `, so it builds fast and the program's mock tests call ` + "`pack.Evaluate`" + ` directly).
 - ` + "`policies/`" + ` (package main) serves them over the Pulumi analyzer gRPC protocol. The policy set is built before
   the server starts, so ` + "`pulumi policy analyze`" + ` (which never calls ConfigureStack) works as well as preview and up.
 
