@@ -83,6 +83,10 @@ type ClusterArgs struct {
 	// Addons to install, in order. Default: vpc-cni, kube-proxy, coredns, eks-pod-identity-agent,
 	// aws-ebs-csi-driver.
 	Addons []string
+	// NetworkPolicy turns on the VPC CNI's network policy agent through the vpc-cni add-on's configuration
+	// (VpcCniConfiguration), so the cluster enforces NetworkPolicies. Default: false (the program sets
+	// cluster.networkPolicy.enforce, true by default).
+	NetworkPolicy bool
 	// KMSDeletionWindowDays of the secrets key. Default: 30.
 	KMSDeletionWindowDays int
 	// SystemNodeGroup sizing. Required.
@@ -522,6 +526,18 @@ func nodeRole(ctx *pulumi.Context, name string, args *ClusterArgs, parent pulumi
 	return role, nil
 }
 
+// VpcCniConfiguration is the vpc-cni add-on's configuration values: enableNetworkPolicy, a string in the
+// add-on's configuration schema ("true" or "false"; EKS User Guide, "Restrict Pod network traffic with
+// Kubernetes network policies", https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html,
+// and `aws eks describe-addon-configuration --addon-name vpc-cni`). "true" makes the aws-node DaemonSet run
+// the network policy agent, which enforces NetworkPolicies with eBPF on each pod's interface; the network
+// policy controller that resolves them runs in EKS's control plane. "false" is written rather than omitted,
+// so turning enforcement off takes effect on an existing add-on (conflicts resolve with OVERWRITE).
+func VpcCniConfiguration(networkPolicy bool) string {
+	b, _ := json.Marshal(map[string]string{"enableNetworkPolicy": fmt.Sprint(networkPolicy)})
+	return string(b)
+}
+
 // newAddon installs one managed add-on, with an IRSA role when it calls AWS APIs.
 func newAddon(ctx *pulumi.Context, name, addon string, args *ClusterArgs, oidcArn, issuer pulumi.StringOutput,
 	opts ...pulumi.ResourceOption,
@@ -536,6 +552,9 @@ func newAddon(ctx *pulumi.Context, name, addon string, args *ClusterArgs, oidcAr
 	}
 	if v := args.AddonVersions[addon]; v != "" {
 		addonArgs.AddonVersion = pulumi.String(v)
+	}
+	if addon == "vpc-cni" {
+		addonArgs.ConfigurationValues = pulumi.String(VpcCniConfiguration(args.NetworkPolicy))
 	}
 	if sa, ok := addonServiceAccounts[addon]; ok {
 		trust := pulumi.All(oidcArn, issuer).ApplyT(func(v []any) (string, error) {

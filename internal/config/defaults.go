@@ -75,6 +75,10 @@ func ApplyDefaults(c *Config) {
 	if cl.KMSDeletionWindowDays == 0 {
 		cl.KMSDeletionWindowDays = pick(dev, 7, 30)
 	}
+	if cl.NetworkPolicy.Enforce == nil {
+		on := true
+		cl.NetworkPolicy.Enforce = &on
+	}
 	sys := &cl.SystemNodeGroup
 	if sys.InstanceTypes == nil {
 		sys.InstanceTypes = []string{"m6i.large"}
@@ -111,7 +115,25 @@ func ApplyDefaults(c *Config) {
 		c.GPUPools[key] = p
 	}
 	c.Services.applyDefaults(c.Environment)
+	c.applyVaultCIDefaults()
 	c.applyAdmissionDefaults()
+}
+
+// applyVaultCIDefaults: the Vault settings that follow from the cluster's CI runner. A stack with an in-VPC
+// runner (cluster.endpoint.ciRunner) runs Vault's second stage from it: Vault gets an internal load balancer and
+// a JWT auth method bound to the runner's repository and this environment's deploy job.
+func (c *Config) applyVaultCIDefaults() {
+	v, r := &c.Services.Vault, c.Cluster.Endpoint.CIRunner
+	if v.InternalLoadBalancer == nil {
+		v.InternalLoadBalancer = boolp(r != nil)
+	}
+	if v.CIAuth == nil && r != nil {
+		v.CIAuth = &VaultCIAuth{
+			BoundAudience:   "vault-" + string(c.Environment),
+			BoundClaims:     map[string]string{"repository": r.Repository, "environment": string(c.Environment)},
+			TokenTTLSeconds: 3600,
+		}
+	}
 }
 
 func retentionDays(env Environment) int {

@@ -132,6 +132,17 @@ type Cluster struct {
 	KMSDeletionWindowDays int `json:"kmsDeletionWindowDays,omitempty"`
 	// SystemNodeGroup runs cluster-critical add-ons (CoreDNS, controllers).
 	SystemNodeGroup NodeGroup `json:"systemNodeGroup,omitempty"`
+	// NetworkPolicy is enforcement of Kubernetes NetworkPolicies by the VPC CNI.
+	NetworkPolicy NetworkPolicy `json:"networkPolicy,omitempty"`
+}
+
+// NetworkPolicy is cluster.networkPolicy.
+type NetworkPolicy struct {
+	// Enforce turns on the VPC CNI's network policy agent (the vpc-cni add-on's enableNetworkPolicy), which
+	// enforces the platform namespaces' default deny and the allows of their documented flows (docs/services.md,
+	// "Network isolation"); off, the NetworkPolicies exist but nothing enforces them. Needs vpc-cni v1.14.0 or
+	// later. Default: true. Must be true in prod.
+	Enforce *bool `json:"enforce,omitempty"`
 }
 
 // Endpoint is cluster.endpoint.
@@ -162,6 +173,12 @@ type CIRunner struct {
 	Image string `json:"image,omitempty"`
 	// LogRetentionDays of the runner's build logs. Default: the environment's log retention.
 	LogRetentionDays int `json:"logRetentionDays,omitempty"`
+	// AllowedActorIDs are the numeric GitHub account IDs whose workflow runs may start the runner (the webhook's
+	// ACTOR_ACCOUNT_ID filter; `gh api users/<login> --jq .id`). A workflow file in a pull request can name the
+	// runner's label; with this list, only runs its maintainers trigger reach the VPC. Scheduled runs (drift)
+	// carry the actor who last changed the schedule: keep that account listed. Default: none (any run of the
+	// repository; docs/pipeline.md says what protects it then).
+	AllowedActorIDs []string `json:"allowedActorIds,omitempty"`
 }
 
 // NodeGroup is cluster.systemNodeGroup.

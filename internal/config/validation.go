@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -375,6 +376,7 @@ func validateCluster(ps *problems, c Cluster, vpc netip.Prefix, req Requirements
 			ps.add(path, "%q must match the cluster's minor version %s (kube-proxy may not skew)", v, c.KubernetesVersion)
 		}
 	}
+	validateNetworkPolicy(ps, c, env)
 	if c.KMSDeletionWindowDays < max(7, req.MinKMSDeletionWindowDays) || c.KMSDeletionWindowDays > 30 {
 		ps.add("cluster.kmsDeletionWindowDays", "must be between %d and 30 in this environment, got %d", max(7, req.MinKMSDeletionWindowDays), c.KMSDeletionWindowDays)
 	}
@@ -534,5 +536,46 @@ func validateCIRunner(ps *problems, r CIRunner) {
 	}
 	if r.LogRetentionDays < 1 {
 		ps.add(p+".logRetentionDays", "must be >= 1, got %d", r.LogRetentionDays)
+	}
+	for i, id := range r.AllowedActorIDs {
+		if !githubIDRe.MatchString(id) {
+			ps.add(fmt.Sprintf("%s.allowedActorIds[%d]", p, i), "%q is not a numeric GitHub account ID (gh api users/<login> --jq .id)", id)
+		}
+	}
+}
+
+var githubIDRe = regexp.MustCompile(`^[1-9][0-9]{0,19}$`)
+
+// minNetworkPolicyCNI is the first vpc-cni version with network policy support (EKS User Guide, "Limit Pod
+// traffic with Kubernetes network policies": version 1.14 or later of the VPC CNI plugin).
+var minNetworkPolicyCNI = [3]int{1, 14, 0}
+
+var addonSemverRe = regexp.MustCompile(`^v(\d+)\.(\d+)\.(\d+)-`)
+
+// validateNetworkPolicy: prod always enforces, and a pinned vpc-cni must be able to.
+func validateNetworkPolicy(ps *problems, c Cluster, env Environment) {
+	enforce := c.NetworkPolicy.Enforce
+	if enforce == nil || !*enforce {
+		if env == Prod {
+			ps.add("cluster.networkPolicy.enforce", "must be true in prod: without it the namespaces' default-deny NetworkPolicies are not enforced")
+		}
+		return
+	}
+	v, pinned := c.Addons["vpc-cni"]
+	m := addonSemverRe.FindStringSubmatch(v)
+	if !pinned || m == nil {
+		return // unpinned: EKS's default vpc-cni for a supported Kubernetes version is newer; malformed: reported above
+	}
+	var got [3]int
+	for i := range got {
+		got[i], _ = strconv.Atoi(m[i+1])
+	}
+	for i := range got {
+		if got[i] != minNetworkPolicyCNI[i] {
+			if got[i] < minNetworkPolicyCNI[i] {
+				ps.add("cluster.networkPolicy.enforce", "needs vpc-cni v1.14.0 or later; cluster.addons.vpc-cni pins %s (raise it, or set enforce false outside prod)", v)
+			}
+			return
+		}
 	}
 }

@@ -104,6 +104,7 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 			KMSDeletionWindowDays: c.KMSDeletionWindowDays,
 			Tags:                  t,
 			Protect:               protect,
+			AllowedActorIDs:       r.AllowedActorIDs,
 		}, withAWS)
 		if err != nil {
 			return nil, fmt.Errorf("ci runner: %w", err)
@@ -132,6 +133,7 @@ func Build(ctx *pulumi.Context, cfg *config.Config) (*Platform, error) {
 		AddonVersions:             c.Addons,
 		Addons:                    config.ManagedAddons,
 		KMSDeletionWindowDays:     c.KMSDeletionWindowDays,
+		NetworkPolicy:             *c.NetworkPolicy.Enforce,
 		SystemNodeGroup: cluster.SystemNodeGroup{
 			InstanceTypes: sys.InstanceTypes,
 			MinSize:       *sys.MinSize, DesiredSize: *sys.DesiredSize, MaxSize: *sys.MaxSize,
