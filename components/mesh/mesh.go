@@ -117,6 +117,8 @@ type Mesh struct {
 	RevisionTag pulumi.StringOutput `pulumi:"revisionTag"`
 	// GatewayNamespace holds the ingress gateway Service (type LoadBalancer).
 	GatewayNamespace pulumi.StringOutput `pulumi:"gatewayNamespace"`
+	// SystemNamespace is istiod's namespace (SystemNamespace), from the namespace resource.
+	SystemNamespace pulumi.StringOutput `pulumi:"systemNamespace"`
 }
 
 // DefaultRevisionFor names a revision after an Istio version (revisions must be DNS labels: no dots).
@@ -382,11 +384,13 @@ func NewMesh(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resour
 	comp.Revisions = revNames.ToStringArrayOutput()
 	comp.RevisionTag = pulumi.String(a.RevisionTag).ToStringOutput()
 	comp.GatewayNamespace = gwNs.Metadata.Name().Elem()
+	comp.SystemNamespace = sysNs.Metadata.Name().Elem()
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"revision":         comp.Revision,
 		"revisions":        comp.Revisions,
 		"revisionTag":      comp.RevisionTag,
 		"gatewayNamespace": comp.GatewayNamespace,
+		"systemNamespace":  comp.SystemNamespace,
 	}); err != nil {
 		return nil, err
 	}

@@ -6,11 +6,15 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
+	"github.com/platform-team/platform/components/admission"
+	"github.com/platform-team/platform/components/alerting"
 	"github.com/platform-team/platform/components/autoscaling"
 	"github.com/platform-team/platform/components/externalsecrets"
 	"github.com/platform-team/platform/components/gpuruntime"
 	"github.com/platform-team/platform/components/mesh"
+	netpolc "github.com/platform-team/platform/components/netpol"
 	"github.com/platform-team/platform/components/observability"
+	"github.com/platform-team/platform/components/scanning"
 	"github.com/platform-team/platform/components/vault"
 	"github.com/platform-team/platform/components/vaultconfig"
 	"github.com/platform-team/platform/internal/charts/chartv4"
@@ -35,6 +39,12 @@ type Services struct {
 	Vault           *vault.Vault
 	ExternalSecrets *externalsecrets.ExternalSecrets
 	VaultConfig     *vaultconfig.VaultConfig
+	Admission       *admission.Admission
+	Scanning        *scanning.Scanning
+	// AlertReceivers copies the Alertmanager receivers' credentials from Vault; nil while alerts go nowhere.
+	AlertReceivers *alerting.ReceiverSecret
+	// NetworkPolicies isolate every namespace above (docs/services.md, "Network isolation").
+	NetworkPolicies *netpolc.NetworkPolicies
 }
 
 // buildServices installs the platform services on the cluster p created, in dependency order:
@@ -81,6 +91,8 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		TraceRetentionDays:    o.TraceRetentionDays,
 		KMSDeletionWindowDays: cfg.Cluster.KMSDeletionWindowDays,
 		ProtectData:           prod,
+		KeepVolumes:           prod,
+		AccessLogging:         *o.AccessLogging,
 	}
 	if v, ok := ctx.GetConfig(grafanaAdminPasswordKey); ok && v != "" {
 		obsArgs.GrafanaAdminPassword = pulumiconfig.RequireSecret(ctx, grafanaAdminPasswordKey)
@@ -90,6 +102,9 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 			Service: s.Service, Namespace: s.Namespace, Objective: s.Objective, LatencyThresholdMs: s.LatencyThresholdMs,
 		})
 	}
+	routing := alertRouting(ctx, cfg.Environment, o.Alerting, svc.Vault.Configure)
+	obsArgs.AlertmanagerConfig = alerting.AlertmanagerConfig(routing)
+	obsArgs.AlertmanagerSecrets = alerting.SecretNames(routing)
 	if out.Observability, err = observability.NewObservability(ctx, name+"-observability", obsArgs, after); err != nil {
 		return nil, fmt.Errorf("observability: %w", err)
 	}
@@ -155,8 +170,11 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		KeepVolumes:           prod,
 		// Every pod scraped, with sealed/down/no-leader alerts. The release renders a ServiceMonitor and a
 		// PrometheusRule, whose CRDs come with observability: hence the dependency.
-		Monitoring: true,
-	}, after, pulumi.DependsOn([]pulumi.Resource{out.Observability})); err != nil {
+		Monitoring:           true,
+		InternalLoadBalancer: vaultLoadBalancer(v, cfg.Network.CIDR),
+		// The internal load balancer's Service owns an NLB in the private subnets: like the mesh gateway's, it
+		// is deleted (and its NLB removed) before any part of the network.
+	}, after, pulumi.DependsOn([]pulumi.Resource{out.Observability, p.Network})); err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
 	if out.ExternalSecrets, err = externalsecrets.NewExternalSecrets(ctx, name+"-external-secrets", &externalsecrets.Args{
@@ -165,27 +183,60 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 		return nil, fmt.Errorf("external secrets: %w", err)
 	}
 
+	// Trivy Operator: vulnerability and misconfiguration reports for every workload, scraped by the stack's
+	// Prometheus; critical vulnerabilities page in prod and open tickets elsewhere. Its ServiceMonitor and
+	// PrometheusRule need the Prometheus CRDs, hence the dependency on observability.
+	scanSeverity := "warning"
+	if prod {
+		scanSeverity = "critical"
+	}
+	if out.Scanning, err = scanning.NewScanning(ctx, name+"-scanning", &scanning.Args{
+		KubeProvider: kp, MonitorLabels: observability.MonitorLabels(), AlertSeverity: scanSeverity,
+	}, after, pulumi.DependsOn([]pulumi.Resource{out.Observability})); err != nil {
+		return nil, fmt.Errorf("scanning: %w", err)
+	}
+
+	// Kyverno and the workload rules (docs/services.md, "In-cluster policy"): Enforce in staging and prod,
+	// Audit in dev. Its webhooks skip the namespaces above (internal/program/admission.go).
+	if a := svc.Admission; *a.Enabled {
+		if out.Admission, err = admission.NewAdmission(ctx, name+"-admission", admissionArgs(kp, cfg.Environment, a), after); err != nil {
+			return nil, fmt.Errorf("admission: %w", err)
+		}
+	}
+
 	if v.Configure {
 		teams := map[string]vaultconfig.Team{}
 		for team, t := range v.Teams {
 			teams[team] = vaultconfig.Team{Namespaces: t.Namespaces, ServiceAccounts: t.ServiceAccounts,
 				TokenTTLSeconds: t.TokenTTLSeconds, TokenMaxTTLSeconds: t.TokenMaxTTLSeconds}
 		}
-		caFile, _ := ctx.GetConfig(vaultCACertFileKey)
-		if out.VaultConfig, err = vaultconfig.NewVaultConfig(ctx, name+"-vault-config", &vaultconfig.Args{
-			Address:             pulumi.String(v.Address),
-			Token:               pulumiconfig.RequireSecret(ctx, vaultTokenKey),
-			CACertFile:          caFile,
-			KubeProvider:        kp,
-			VaultServiceAddress: out.Vault.Address,
-			CACertPem:           out.Vault.CACertPem,
-			ESONamespace:        externalsecrets.DefaultNamespace,
-			ESOServiceAccount:   externalsecrets.ServiceAccount,
-			ESOReady:            out.ExternalSecrets.Ready,
-			Teams:               teams,
-		}, pulumi.DependsOn([]pulumi.Resource{out.Vault})); err != nil {
+		vcArgs, err := vaultSecondStage(ctx, v, out.Vault)
+		if err != nil {
+			return nil, err
+		}
+		vcArgs.KubeProvider = kp
+		vcArgs.Teams = teams
+		vcArgs.ESONamespace, vcArgs.ESOServiceAccount = externalsecrets.DefaultNamespace, externalsecrets.ServiceAccount
+		vcArgs.ESOReady = out.ExternalSecrets.Ready
+		if out.VaultConfig, err = vaultconfig.NewVaultConfig(ctx, name+"-vault-config", vcArgs, pulumi.DependsOn([]pulumi.Resource{out.Vault})); err != nil {
 			return nil, fmt.Errorf("vault config: %w", err)
 		}
+	}
+
+	// The receivers' credentials: an ExternalSecret reading the Vault path through the store vault-config created.
+	if routing.NeedsSecret() {
+		if out.AlertReceivers, err = alerting.NewReceiverSecret(ctx, name+"-alerting", &alerting.ReceiverSecretArgs{
+			KubeProvider: kp, Namespace: observability.DefaultNamespace,
+			SecretStore: o.Alerting.SecretStore, VaultPath: o.Alerting.VaultPath,
+			Routing: routing, ESOReady: out.ExternalSecrets.Ready,
+		}, pulumi.DependsOn([]pulumi.Resource{out.VaultConfig, out.Observability})); err != nil {
+			return nil, fmt.Errorf("alerting: %w", err)
+		}
+	}
+
+	// Last, so every namespace above is in it; each policy still waits only for its own namespace.
+	if out.NetworkPolicies, err = networkPolicies(ctx, p, out, kp); err != nil {
+		return nil, fmt.Errorf("network policies: %w", err)
 	}
 
 	ctx.Export("grafanaAdminPassword", out.Observability.GrafanaAdminPassword)
@@ -200,6 +251,7 @@ func buildServices(ctx *pulumi.Context, p *Platform, svc *config.Services) (*Ser
 	ctx.Export("clusterAutoscalerRoleArn", out.Autoscaling.ClusterAutoscalerRoleArn)
 	ctx.Export("vaultAddress", out.Vault.Address)
 	ctx.Export("vaultCaCert", out.Vault.CACertPem)
+	ctx.Export("vaultCiAddress", out.Vault.CIAddress)
 	ctx.Export("vaultUnsealKeyArn", out.Vault.UnsealKeyArn)
 	return out, nil
 }
@@ -218,4 +270,21 @@ func meshRevisions(rs []config.MeshRevision) []mesh.Revision {
 		out = append(out, mesh.Revision{Name: r.Name, Version: r.Version})
 	}
 	return out
+}
+
+// alertRouting is where Alertmanager sends each severity. Real receivers read their credentials from the Secret an
+// ExternalSecret fills through the ClusterSecretStore vault-config creates, and Alertmanager pods cannot start while
+// a Secret they mount is missing: so until vault.configure (the second stage) every severity goes to the null
+// receiver, with a warning, and the stack's Alertmanager keeps running.
+func alertRouting(ctx *pulumi.Context, env config.Environment, a config.Alerting, vaultConfigured bool) alerting.Routing {
+	r := alerting.Routing{Critical: alerting.Receiver(a.Critical), Warning: alerting.Receiver(a.Warning), SlackChannel: a.SlackChannel}
+	if r.NeedsSecret() && !vaultConfigured {
+		_ = ctx.Log.Warn("observability.alerting: every alert goes to the null receiver until vault.configure is true: "+
+			"the receivers' credentials are read from Vault through a store the second stage creates (docs/services.md, \"Alert routing\")", nil)
+		return alerting.Routing{}
+	}
+	if env == config.Prod && r.Critical == alerting.None {
+		_ = ctx.Log.Warn("observability.alerting.critical is none: critical alerts in prod page no one", nil)
+	}
+	return r
 }

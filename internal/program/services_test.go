@@ -48,7 +48,7 @@ func isService(r mockgraph.Resource, g mockgraph.Graph) bool {
 	for cur := r; ; {
 		if strings.HasPrefix(cur.Type, "platform:") && !strings.HasPrefix(cur.Type, "platform:index:") {
 			switch strings.Split(cur.Type, ":")[1] {
-			case "mesh", "observability", "gpuruntime", "autoscaling", "vault", "vaultconfig", "externalsecrets":
+			case "admission", "mesh", "observability", "gpuruntime", "autoscaling", "vault", "vaultconfig", "externalsecrets", "scanning", "netpol", "alerting":
 				return true
 			}
 		}
