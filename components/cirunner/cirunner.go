@@ -17,6 +17,8 @@ package cirunner
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -59,6 +61,10 @@ type Args struct {
 	// Protect guards the logs' KMS key against deletion (its data cannot be read without it). Default: false;
 	// the program sets it in prod.
 	Protect bool
+	// AllowedActorIDs restrict the webhook to workflow runs these numeric GitHub account IDs trigger (an
+	// ACTOR_ACCOUNT_ID filter: CodeBuild API reference, WebhookFilter; the sender of GitHub's workflow_job event).
+	// Default: none (every queued job of the repository).
+	AllowedActorIDs []string
 }
 
 // CIRunner is the CodeBuild-hosted GitHub Actions runner of one environment.
@@ -96,6 +102,11 @@ func ValidateArgs(a *Args) error {
 	}
 	if a.LogRetentionDays < 1 {
 		p = append(p, "logRetentionDays must be >= 1")
+	}
+	for _, id := range a.AllowedActorIDs {
+		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+			p = append(p, fmt.Sprintf("allowedActorIds: %q is not a numeric GitHub account ID", id))
+		}
 	}
 	if len(p) > 0 {
 		return fmt.Errorf("%s", strings.Join(p, "; "))
@@ -225,15 +236,23 @@ func NewCIRunner(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Re
 	if err != nil {
 		return nil, fmt.Errorf("ci runner %s: project: %w", name, err)
 	}
+	// Every filter of a group must match (CodeBuild user guide, "GitHub webhook events").
+	filters := codebuild.WebhookFilterGroupFilterArray{codebuild.WebhookFilterGroupFilterArgs{
+		Type:    pulumi.String("EVENT"),
+		Pattern: pulumi.String("WORKFLOW_JOB_QUEUED"),
+	}}
+	if len(args.AllowedActorIDs) > 0 {
+		ids := append([]string(nil), args.AllowedActorIDs...)
+		sort.Strings(ids)
+		filters = append(filters, codebuild.WebhookFilterGroupFilterArgs{
+			Type:    pulumi.String("ACTOR_ACCOUNT_ID"),
+			Pattern: pulumi.String("^(" + strings.Join(ids, "|") + ")$"),
+		})
+	}
 	if _, err := codebuild.NewWebhook(ctx, name, &codebuild.WebhookArgs{
-		ProjectName: project.Name,
-		BuildType:   pulumi.String("BUILD"),
-		FilterGroups: codebuild.WebhookFilterGroupArray{codebuild.WebhookFilterGroupArgs{
-			Filters: codebuild.WebhookFilterGroupFilterArray{codebuild.WebhookFilterGroupFilterArgs{
-				Type:    pulumi.String("EVENT"),
-				Pattern: pulumi.String("WORKFLOW_JOB_QUEUED"),
-			}},
-		}},
+		ProjectName:  project.Name,
+		BuildType:    pulumi.String("BUILD"),
+		FilterGroups: codebuild.WebhookFilterGroupArray{codebuild.WebhookFilterGroupArgs{Filters: filters}},
 	}, parent); err != nil {
 		return nil, fmt.Errorf("ci runner %s: webhook: %w", name, err)
 	}

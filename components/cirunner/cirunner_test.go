@@ -137,3 +137,23 @@ func TestBadArgsAreRefusedTogether(t *testing.T) {
 		assert.Contains(t, err.Error(), want)
 	}
 }
+
+// A pull request's workflow file can name the runner's label; with allowed actors, only runs those accounts
+// trigger start a build in the VPC.
+func TestOnlyAllowedActorsStartTheRunner(t *testing.T) {
+	a := args()
+	a.AllowedActorIDs = []string{"5678", "1234"}
+	g, err := run(t, a)
+	require.NoError(t, err)
+	groups := g.Only(t, "aws:codebuild/webhook:Webhook").Inputs["filterGroups"].Mappable().([]any)
+	require.Len(t, groups, 1, "one group: every filter in it must match")
+	filters := groups[0].(map[string]any)["filters"].([]any)
+	require.Equal(t, []any{
+		map[string]any{"type": "EVENT", "pattern": "WORKFLOW_JOB_QUEUED"},
+		map[string]any{"type": "ACTOR_ACCOUNT_ID", "pattern": "^(1234|5678)$"},
+	}, filters)
+
+	a.AllowedActorIDs = []string{"octocat"}
+	_, err = run(t, a)
+	require.ErrorContains(t, err, `allowedActorIds: "octocat" is not a numeric GitHub account ID`)
+}

@@ -304,6 +304,10 @@ func TestAPrivateOnlyEndpointNeedsTheCIRunnerAndItsFieldsAreChecked(t *testing.T
 		"cluster.endpoint.ciRunner.logRetentionDays: must be >= 1, got -1",
 	}, problemsOf(t, s))
 
+	s = validStack(Prod)
+	section(s, "cluster")["endpoint"].(obj)["ciRunner"].(obj)["allowedActorIds"] = []string{"583231", "octocat"}
+	assert.Equal(t, []string{`cluster.endpoint.ciRunner.allowedActorIds[1]: "octocat" is not a numeric GitHub account ID (gh api users/<login> --jq .id)`}, problemsOf(t, s))
+
 	c, err := Parse(validStack(Prod).source())
 	require.NoError(t, err)
 	r := c.Cluster.Endpoint.CIRunner
