@@ -84,6 +84,9 @@ type Observability struct {
 	TraceRetentionDays int `json:"traceRetentionDays,omitempty"`
 	// SLOs generate multi-window multi-burn-rate alert rules. Default: none.
 	SLOs []SLO `json:"slos,omitempty"`
+	// Alerting routes Alertmanager notifications by severity (alerting.go). Default: everything to the null
+	// receiver.
+	Alerting Alerting `json:"alerting,omitempty"`
 }
 
 // SLO is one entry of observability.slos.
@@ -251,6 +254,7 @@ func (s *Services) applyDefaults(env Environment) {
 	}
 	setInt(&o.LogRetentionDays, byEnv(7, 30, 90))
 	setInt(&o.TraceRetentionDays, byEnv(3, 7, 30))
+	o.Alerting.applyDefaults()
 
 	v := &s.Vault
 	setInt(&v.Replicas, pick(dev, 1, 3))
@@ -344,6 +348,7 @@ func (s *Services) validate(env Environment, add func(path, msg string)) {
 	}
 
 	o := s.Observability
+	s.validateAlerting(add)
 	positive(add, "observability.prometheusReplicas", o.PrometheusReplicas)
 	if env == Prod && o.PrometheusReplicas < 2 {
 		add("observability.prometheusReplicas", fmt.Sprintf("must be >= 2 in prod (got %d)", o.PrometheusReplicas))

@@ -1,12 +1,14 @@
 package program
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/stretchr/testify/require"
 
 	"github.com/platform-team/platform/components/mesh"
@@ -36,6 +38,9 @@ var metricSources = []struct {
 	{regexp.MustCompile(`^node_`), "node-exporter"},
 	{regexp.MustCompile(`^(container|kubelet)_`), "kubelet"},
 	{regexp.MustCompile(`^apiserver_`), "apiserver"},
+	// Trivy Operator's report metrics (pkg/metrics/collector.go at v0.30.1: trivy_image_vulnerabilities,
+	// trivy_resource_configaudits, ...), served by the operator and scraped through the chart's ServiceMonitor.
+	{regexp.MustCompile(`^trivy_`), "trivy-servicemonitor"},
 	{regexp.MustCompile(`^up$`), "any-target"}, // synthetic, per target: the selector's job must exist (checked below)
 }
 
@@ -148,6 +153,7 @@ func configuredSources(t *testing.T, g mockgraph.Graph, env string) map[string]b
 	got["loki-servicemonitor"] = on(p+"-observability-loki", "monitoring", "serviceMonitor", "enabled")
 	got["tempo-servicemonitor"] = on(p+"-observability-tempo", "serviceMonitor", "enabled")
 	got["tempo-metrics-generator"] = on(p+"-observability-tempo", "tempo", "metricsGenerator", "enabled")
+	got["trivy-servicemonitor"] = on(p+"-scanning-trivy-operator", "serviceMonitor", "enabled")
 	for _, s := range []string{"kube-state-metrics", "node-exporter", "kubelet", "apiserver"} {
 		got[s] = true // kube-prometheus-stack's defaults, which the program leaves on
 	}
@@ -194,6 +200,7 @@ func TestEveryRuleMetricHasAScrapeTarget(t *testing.T) {
 			// The rules this test must have seen: the SLOs' (kube-prometheus-stack values) and Vault's.
 			require.True(t, seen["platform-"+env+"-observability-kps"], "SLO rules reached the test")
 			require.True(t, seen["platform-"+env+"-vault-vault"], "Vault's rules reached the test")
+			require.True(t, seen["platform-"+env+"-scanning-alerts"], "the scanning alert reached the test")
 		})
 	}
 }
@@ -223,5 +230,150 @@ func TestMetricsServerHAInProd(t *testing.T) {
 		v := chartstest.Values(t, g.ByName(t, "platform-"+env+"-autoscaling-metrics-server").Inputs)
 		require.EqualValues(t, replicas, v["replicas"], env)
 		require.Equal(t, replicas > 1, chartstest.Lookup(v, "podDisruptionBudget", "enabled"), env)
+	}
+}
+
+// labelValues is Grafana's variable query label_values(<series selector>, <label>); only the selector is PromQL.
+var labelValues = regexp.MustCompile(`^\s*label_values\((.*),\s*[A-Za-z_][A-Za-z0-9_]*\s*\)\s*$`)
+
+type dashboardQuery struct{ where, expr, datasourceUID string }
+
+// dashboardQueries returns every PromQL expression of a Grafana dashboard (panel targets, nested rows, template
+// variables) with the datasource uid it runs against (the target's, else the panel's or variable's).
+func dashboardQueries(t *testing.T, name string, raw []byte) []dashboardQuery {
+	var d struct {
+		Title      string `json:"title"`
+		Templating struct {
+			List []struct {
+				Name       string         `json:"name"`
+				Type       string         `json:"type"`
+				Datasource map[string]any `json:"datasource"`
+				Query      any            `json:"query"`
+			} `json:"list"`
+		} `json:"templating"`
+		Panels []json.RawMessage `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &d), name)
+	uid := func(ds map[string]any) string { s, _ := ds["uid"].(string); return s }
+	var out []dashboardQuery
+	var panel func(raw json.RawMessage)
+	panel = func(raw json.RawMessage) {
+		var p struct {
+			Title      string            `json:"title"`
+			Datasource map[string]any    `json:"datasource"`
+			Panels     []json.RawMessage `json:"panels"`
+			Targets    []struct {
+				Expr       string         `json:"expr"`
+				Datasource map[string]any `json:"datasource"`
+			} `json:"targets"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &p), name)
+		for _, tg := range p.Targets {
+			ds := uid(tg.Datasource)
+			if ds == "" {
+				ds = uid(p.Datasource)
+			}
+			out = append(out, dashboardQuery{name + ": panel " + p.Title, tg.Expr, ds})
+		}
+		for _, c := range p.Panels {
+			panel(c)
+		}
+	}
+	for _, p := range d.Panels {
+		panel(p)
+	}
+	for _, v := range d.Templating.List {
+		if v.Type != "query" {
+			continue
+		}
+		q, _ := v.Query.(string)
+		if m, ok := v.Query.(map[string]any); ok {
+			q, _ = m["query"].(string)
+		}
+		if g := labelValues.FindStringSubmatch(q); g != nil {
+			q = g[1]
+		}
+		out = append(out, dashboardQuery{name + ": variable " + v.Name, q, uid(v.Datasource)})
+	}
+	return out
+}
+
+// grafanaDatasourceUIDs are the datasource uids the program provisions: the chart sidecar's Prometheus datasource
+// (grafana.sidecar.datasources.uid) and every additional datasource.
+func grafanaDatasourceUIDs(t *testing.T, kps map[string]any) map[string]bool {
+	out := map[string]bool{}
+	if u, ok := chartstest.Lookup(kps, "grafana", "sidecar", "datasources", "uid").(string); ok {
+		out[u] = true
+	}
+	for _, d := range chartstest.Lookup(kps, "grafana", "additionalDataSources").([]any) {
+		if u, ok := d.(map[string]any)["uid"].(string); ok {
+			out[u] = true
+		}
+	}
+	return out
+}
+
+// Every shipped dashboard's queries read metrics that a configured scrape target exposes or a shipped rule records,
+// against a datasource the program provisions: a panel over a metric nothing scrapes, or a datasource uid Grafana
+// does not have, shows "No data" and looks like a quiet system.
+func TestDashboardsQueryScrapedMetricsThroughProvisionedDatasources(t *testing.T) {
+	for _, env := range []string{"dev", "prod"} {
+		t.Run(env, func(t *testing.T) {
+			g, _ := runWithServices(t, env)
+			sources := configuredSources(t, g, env)
+			recorded := map[string]bool{}
+			for _, r := range shippedRules(t, g) {
+				if r.record != "" {
+					recorded[r.record] = true
+				}
+			}
+			kps := chartstest.Values(t, g.ByName(t, "platform-"+env+"-observability-kps").Inputs)
+			uids := grafanaDatasourceUIDs(t, kps)
+			label := chartstest.Lookup(kps, "grafana", "sidecar", "dashboards", "label").(string)
+
+			var problems []string
+			dashboards := 0
+			for _, r := range g.OfType("kubernetes:core/v1:ConfigMap") {
+				labels := r.Inputs["metadata"].ObjectValue()["labels"]
+				if !labels.IsObject() || labels.ObjectValue()[resource.PropertyKey(label)].IsNull() {
+					continue
+				}
+				for k, v := range r.Inputs["data"].ObjectValue() {
+					dashboards++
+					qs := dashboardQueries(t, string(k), []byte(v.StringValue()))
+					require.NotEmpty(t, qs, k)
+					for _, q := range qs {
+						if !uids[q.datasourceUID] {
+							problems = append(problems, fmt.Sprintf("%s: datasource uid %q is not provisioned (have %v)", q.where, q.datasourceUID, uids))
+						}
+						names := metricNames(q.expr)
+						if len(names) == 0 {
+							problems = append(problems, fmt.Sprintf("%s: no metric in %q", q.where, q.expr))
+						}
+						for _, m := range names {
+							if recorded[m] {
+								continue
+							}
+							src := ""
+							for _, s := range metricSources {
+								if s.pattern.MatchString(m) {
+									src = s.source
+									break
+								}
+							}
+							switch {
+							case src == "":
+								problems = append(problems, fmt.Sprintf("%s reads %s, which no known scrape target exposes", q.where, m))
+							case !sources[src]:
+								problems = append(problems, fmt.Sprintf("%s reads %s, but the program configures no %s", q.where, m, src))
+							}
+						}
+					}
+				}
+			}
+			sort.Strings(problems)
+			require.Empty(t, problems)
+			require.GreaterOrEqual(t, dashboards, 3, "the SLO, GPU pool and capacity dashboards reached the test")
+		})
 	}
 }
