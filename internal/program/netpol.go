@@ -6,6 +6,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/platform-team/platform/components/admission"
 	"github.com/platform-team/platform/components/autoscaling"
 	"github.com/platform-team/platform/components/externalsecrets"
 	"github.com/platform-team/platform/components/gpuruntime"
@@ -33,6 +34,9 @@ func serviceNamespaces(out *Services) map[string]pulumi.StringInput {
 	}
 	if out.Scanning != nil {
 		ns[scanning.DefaultNamespace] = out.Scanning.Namespace
+	}
+	if out.Admission != nil {
+		ns[admission.DefaultNamespace] = out.Admission.Namespace
 	}
 	return ns
 }
