@@ -141,7 +141,11 @@ func (d Delta) WriteDeltaText(w io.Writer) {
 	fmt.Fprintf(w, "\ndelta of this plan: idle %s → %s (%s), ceiling %s → %s (%s) per month\n",
 		Money(d.Current.Idle), Money(d.Planned.Idle), signed(d.Idle),
 		Money(d.Current.Ceiling), Money(d.Planned.Ceiling), signed(d.Ceiling))
-	for _, c := range d.Changes {
+	for i, c := range d.Changes {
+		if i == 10 {
+			fmt.Fprintf(w, "  … and %d more resource(s)\n", len(d.Changes)-10)
+			break
+		}
 		fmt.Fprintf(w, "  %s (%s): idle %s → %s, ceiling %s → %s\n", c.Resource, c.Type,
 			cell(c.IdleBefore, c.UnknownBefore), cell(c.IdleAfter, c.UnknownAfter),
 			cell(c.CeilingBefore, c.UnknownBefore), cell(c.CeilingAfter, c.UnknownAfter))

@@ -93,7 +93,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		// stdout carries the export itself.
 		progress = stderr
 	}
-	driver.Banner(progress, action, *stack)
+	shown := action
+	if action == "plan" {
+		shown = "preview" // plan is a preview whose steps are written out
+	}
+	driver.Banner(progress, shown, *stack)
 	start := time.Now()
 	sb, err := driver.Open(ctx, driver.Options{
 		RepoRoot:          absRoot,
