@@ -148,6 +148,7 @@ func assertExplicitProviderAndTags(t *testing.T, g mockgraph.Graph, env string) 
 		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": true,
 		"aws:s3/bucketVersioningV2:BucketVersioningV2":                                               true,
 		"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     true,
+		"aws:s3/bucketLoggingV2:BucketLoggingV2":                                                     true,
 		"aws:codebuild/webhook:Webhook":                                                              true,
 	}
 	for _, r := range g.Custom() {

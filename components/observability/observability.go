@@ -85,6 +85,16 @@ type Args struct {
 	// ProtectData marks the data key and the buckets protected, so a mistaken destroy or a replacing diff
 	// cannot delete logs and traces. Default: false; the program sets it in prod.
 	ProtectData bool
+	// KeepVolumes keeps the volumes of Prometheus, Alertmanager, Loki and Tempo when their StatefulSets are
+	// deleted, and Grafana's when its release is uninstalled. Default: false (they go with the workload, so a
+	// teardown leaves no EBS volume); the program sets it in prod.
+	KeepVolumes bool
+	// AccessLogging turns on S3 server access logging for the logs, ruler and traces buckets, delivered to a
+	// dedicated access-log bucket this component creates. Default: false; the program sets it in prod, and
+	// elsewhere when observability.accessLogging is true.
+	AccessLogging bool
+	// AccessLogRetentionDays expires access-log records. Default: 365.
+	AccessLogRetentionDays int
 }
 
 // Observability is the component.
@@ -107,6 +117,8 @@ type Observability struct {
 	TracesBucket pulumi.StringOutput `pulumi:"tracesBucket"`
 	// KmsKeyArn encrypts both buckets.
 	KmsKeyArn pulumi.StringOutput `pulumi:"kmsKeyArn"`
+	// AccessLogsBucket receives the buckets' server access logs; empty without AccessLogging.
+	AccessLogsBucket pulumi.StringOutput `pulumi:"accessLogsBucket"`
 }
 
 var promDuration = regexp.MustCompile(`^[0-9]+(ms|s|m|h|d|w|y)$`)
@@ -118,6 +130,9 @@ func (a *Args) applyDefaults() {
 	if a.KMSDeletionWindowDays == 0 {
 		a.KMSDeletionWindowDays = 30
 	}
+	if a.AccessLogRetentionDays == 0 {
+		a.AccessLogRetentionDays = 365
+	}
 }
 
 // ValidateArgs returns every problem with args (after defaults), or nil.
@@ -126,7 +141,7 @@ func ValidateArgs(a *Args) error {
 	for name, v := range map[string]int{
 		"prometheusReplicas": a.PrometheusReplicas, "prometheusStorageGiB": a.PrometheusStorageGiB,
 		"alertmanagerReplicas": a.AlertmanagerReplicas, "logRetentionDays": a.LogRetentionDays,
-		"traceRetentionDays": a.TraceRetentionDays,
+		"traceRetentionDays": a.TraceRetentionDays, "accessLogRetentionDays": a.AccessLogRetentionDays,
 	} {
 		if v < 1 {
 			p = append(p, fmt.Sprintf("%s must be >= 1 (got %d)", name, v))
@@ -185,19 +200,29 @@ func NewObservability(ctx *pulumi.Context, name string, args *Args, opts ...pulu
 	if err != nil {
 		return nil, fmt.Errorf("observability kms key: %w", err)
 	}
-	logs, err := newBucket(ctx, child("logs"), bucketArgs{prefix: "logs", protect: a.ProtectData, clusterName: a.ClusterName, keyArn: key.Arn, expireDays: a.LogRetentionDays, tags: a.Tags}, parent)
+	// Data buckets expire one day past retention: the compactor deletes on time; the lifecycle only catches what
+	// it missed.
+	logs, _, err := newBucket(ctx, child("logs"), bucketArgs{prefix: "logs", protect: a.ProtectData, clusterName: a.ClusterName, keyArn: key.Arn, expireDays: a.LogRetentionDays + 1, tags: a.Tags}, parent)
 	if err != nil {
 		return nil, err
 	}
 	// The ruler bucket holds Loki's alerting rules (configuration, not data), so it is versioned and
 	// never expires.
-	ruler, err := newBucket(ctx, child("logs-ruler"), bucketArgs{prefix: "logs-ruler", protect: a.ProtectData, clusterName: a.ClusterName, keyArn: key.Arn, versioned: true, tags: a.Tags}, parent)
+	ruler, _, err := newBucket(ctx, child("logs-ruler"), bucketArgs{prefix: "logs-ruler", protect: a.ProtectData, clusterName: a.ClusterName, keyArn: key.Arn, versioned: true, tags: a.Tags}, parent)
 	if err != nil {
 		return nil, err
 	}
-	traces, err := newBucket(ctx, child("traces"), bucketArgs{prefix: "traces", protect: a.ProtectData, clusterName: a.ClusterName, keyArn: key.Arn, expireDays: a.TraceRetentionDays, tags: a.Tags}, parent)
+	traces, _, err := newBucket(ctx, child("traces"), bucketArgs{prefix: "traces", protect: a.ProtectData, clusterName: a.ClusterName, keyArn: key.Arn, expireDays: a.TraceRetentionDays + 1, tags: a.Tags}, parent)
 	if err != nil {
 		return nil, err
+	}
+	accessLogs := pulumi.String("").ToStringOutput()
+	if a.AccessLogging {
+		b, err := newAccessLogging(ctx, name, &a, []loggedBucket{{"logs", logs}, {"logs-ruler", ruler}, {"traces", traces}}, parent)
+		if err != nil {
+			return nil, err
+		}
+		accessLogs = b.Bucket
 	}
 
 	lokiPolicy := pulumi.All(logs.Arn, ruler.Arn, key.Arn).ApplyT(func(v []any) (string, error) {
@@ -316,6 +341,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *Args, opts ...pulu
 	comp.LogsBucket = logs.Bucket
 	comp.TracesBucket = traces.Bucket
 	comp.KmsKeyArn = key.Arn
+	comp.AccessLogsBucket = accessLogs
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"namespace":            comp.Namespace,
 		"grafanaAdminPassword": comp.GrafanaAdminPassword,
@@ -326,6 +352,7 @@ func NewObservability(ctx *pulumi.Context, name string, args *Args, opts ...pulu
 		"logsBucket":           comp.LogsBucket,
 		"tracesBucket":         comp.TracesBucket,
 		"kmsKeyArn":            comp.KmsKeyArn,
+		"accessLogsBucket":     comp.AccessLogsBucket,
 	}); err != nil {
 		return nil, err
 	}
@@ -335,17 +362,25 @@ func NewObservability(ctx *pulumi.Context, name string, args *Args, opts ...pulu
 type bucketArgs struct {
 	prefix      string
 	clusterName pulumi.StringInput
-	keyArn      pulumi.StringInput
-	// expireDays > 0 expires objects after that many days (a backstop behind the compactor's retention).
+	// keyArn encrypts by default with SSE-KMS; nil means SSE-S3 (AES256), which only the access-log bucket uses
+	// (see newAccessLogging).
+	keyArn pulumi.StringInput
+	// expireDays > 0 expires objects after that many days.
 	expireDays int
 	versioned  bool
 	protect    bool
-	tags       pulumi.StringMapInput
+	// ownerEnforced disables ACLs explicitly (Object Ownership BucketOwnerEnforced), so only the bucket policy
+	// grants access.
+	ownerEnforced bool
+	// policy builds the bucket policy from the bucket's ARN. Default: TLSOnlyPolicy.
+	policy func(bucketArn pulumi.StringOutput) pulumi.StringOutput
+	tags   pulumi.StringMapInput
 }
 
-// newBucket creates an S3 bucket with SSE-KMS (bucket key on), every public access block, TLS-only access,
-// optional versioning, and a lifecycle that aborts stale multipart uploads and bounds data age.
-func newBucket(ctx *pulumi.Context, name string, b bucketArgs, opts ...pulumi.ResourceOption) (*s3.BucketV2, error) {
+// newBucket creates an S3 bucket with default encryption (SSE-KMS with a bucket key, or SSE-S3), every public
+// access block, a policy that denies plain HTTP, optional versioning, and a lifecycle that aborts stale multipart
+// uploads and bounds data age. It returns the bucket and its policy.
+func newBucket(ctx *pulumi.Context, name string, b bucketArgs, opts ...pulumi.ResourceOption) (*s3.BucketV2, *s3.BucketPolicy, error) {
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
 		BucketPrefix: pulumi.Sprintf("%s-%s-", b.clusterName, b.prefix),
 		Tags:         b.tags,
@@ -354,7 +389,7 @@ func newBucket(ctx *pulumi.Context, name string, b bucketArgs, opts ...pulumi.Re
 		ForceDestroy: pulumi.Bool(!b.protect),
 	}, append(opts, pulumi.Protect(b.protect))...)
 	if err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", name, err)
+		return nil, nil, fmt.Errorf("bucket %s: %w", name, err)
 	}
 	if _, err := s3.NewBucketPublicAccessBlock(ctx, name+"-public-access", &s3.BucketPublicAccessBlockArgs{
 		Bucket:                bucket.ID(),
@@ -363,26 +398,48 @@ func newBucket(ctx *pulumi.Context, name string, b bucketArgs, opts ...pulumi.Re
 		IgnorePublicAcls:      pulumi.Bool(true),
 		RestrictPublicBuckets: pulumi.Bool(true),
 	}, opts...); err != nil {
-		return nil, fmt.Errorf("bucket %s public access block: %w", name, err)
+		return nil, nil, fmt.Errorf("bucket %s public access block: %w", name, err)
+	}
+	if b.ownerEnforced {
+		if _, err := s3.NewBucketOwnershipControls(ctx, name+"-ownership", &s3.BucketOwnershipControlsArgs{
+			Bucket: bucket.ID(),
+			Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+		}, opts...); err != nil {
+			return nil, nil, fmt.Errorf("bucket %s ownership: %w", name, err)
+		}
+	}
+	rule := &s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+		ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+			SseAlgorithm: pulumi.String("AES256"),
+		},
+	}
+	if b.keyArn != nil {
+		rule = &s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm:   pulumi.String("aws:kms"),
+				KmsMasterKeyId: b.keyArn,
+			},
+			// Bucket keys cut KMS requests (and cost) by orders of magnitude for chunk-heavy writers.
+			BucketKeyEnabled: pulumi.Bool(true),
+		}
 	}
 	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
 		Bucket: bucket.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{
-			&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-				ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-					SseAlgorithm:   pulumi.String("aws:kms"),
-					KmsMasterKeyId: b.keyArn,
-				},
-				// Bucket keys cut KMS requests (and cost) by orders of magnitude for chunk-heavy writers.
-				BucketKeyEnabled: pulumi.Bool(true),
-			},
-		},
+		Rules:  s3.BucketServerSideEncryptionConfigurationV2RuleArray{rule},
 	}, opts...); err != nil {
-		return nil, fmt.Errorf("bucket %s encryption: %w", name, err)
+		return nil, nil, fmt.Errorf("bucket %s encryption: %w", name, err)
 	}
 	policy := bucket.Arn.ApplyT(TLSOnlyPolicy).(pulumi.StringOutput)
-	if _, err := s3.NewBucketPolicy(ctx, name+"-tls-only", &s3.BucketPolicyArgs{Bucket: bucket.ID(), Policy: policy}, opts...); err != nil {
-		return nil, fmt.Errorf("bucket %s policy: %w", name, err)
+	if b.policy != nil {
+		policy = b.policy(bucket.Arn)
+	}
+	policyKey := "tls-only"
+	if b.policy != nil {
+		policyKey = "policy"
+	}
+	bucketPolicy, err := s3.NewBucketPolicy(ctx, name+"-"+policyKey, &s3.BucketPolicyArgs{Bucket: bucket.ID(), Policy: policy}, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bucket %s policy: %w", name, err)
 	}
 	rules := s3.BucketLifecycleConfigurationV2RuleArray{
 		&s3.BucketLifecycleConfigurationV2RuleArgs{
@@ -396,11 +453,10 @@ func newBucket(ctx *pulumi.Context, name string, b bucketArgs, opts ...pulumi.Re
 	}
 	if b.expireDays > 0 {
 		rules = append(rules, &s3.BucketLifecycleConfigurationV2RuleArgs{
-			Id:     pulumi.String("expire-after-retention"),
-			Status: pulumi.String("Enabled"),
-			Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
-			// One day past retention: the compactor deletes on time; this only catches what it missed.
-			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(b.expireDays + 1)},
+			Id:         pulumi.String("expire-after-retention"),
+			Status:     pulumi.String("Enabled"),
+			Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
+			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(b.expireDays)},
 		})
 	}
 	if b.versioned {
@@ -408,7 +464,7 @@ func newBucket(ctx *pulumi.Context, name string, b bucketArgs, opts ...pulumi.Re
 			Bucket:                  bucket.ID(),
 			VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
 		}, opts...); err != nil {
-			return nil, fmt.Errorf("bucket %s versioning: %w", name, err)
+			return nil, nil, fmt.Errorf("bucket %s versioning: %w", name, err)
 		}
 		rules = append(rules, &s3.BucketLifecycleConfigurationV2RuleArgs{
 			Id:     pulumi.String("expire-old-versions"),
@@ -423,7 +479,7 @@ func newBucket(ctx *pulumi.Context, name string, b bucketArgs, opts ...pulumi.Re
 		Bucket: bucket.ID(),
 		Rules:  rules,
 	}, opts...); err != nil {
-		return nil, fmt.Errorf("bucket %s lifecycle: %w", name, err)
+		return nil, nil, fmt.Errorf("bucket %s lifecycle: %w", name, err)
 	}
-	return bucket, nil
+	return bucket, bucketPolicy, nil
 }

@@ -82,6 +82,10 @@ type Observability struct {
 	LogRetentionDays int `json:"logRetentionDays,omitempty"`
 	// TraceRetentionDays bounds Tempo's S3 bucket and compactor retention. Default: 3 dev, 7 staging, 30 prod.
 	TraceRetentionDays int `json:"traceRetentionDays,omitempty"`
+	// AccessLogging turns on S3 server access logging of the Loki and Tempo buckets, into a dedicated
+	// access-log bucket (docs/services.md, "Who read the logs and traces"). Default: true in prod, false
+	// elsewhere; must be true in prod (the policy s3-access-logging requires it there).
+	AccessLogging *bool `json:"accessLogging,omitempty"`
 	// SLOs generate multi-window multi-burn-rate alert rules. Default: none.
 	SLOs []SLO `json:"slos,omitempty"`
 	// Alerting routes Alertmanager notifications by severity (alerting.go). Default: everything to the null
@@ -276,6 +280,9 @@ func (s *Services) applyDefaults(env Environment) {
 
 	a := &s.Autoscaling
 	setInt(&a.ClusterAutoscalerReplicas, pick(prod, 2, 1))
+	if o.AccessLogging == nil {
+		o.AccessLogging = boolp(prod)
+	}
 	if a.Expander == "" {
 		a.Expander = "least-waste"
 	}
@@ -387,6 +394,9 @@ func (s *Services) validate(env Environment, add func(path, msg string)) {
 		seen[key] = true
 	}
 
+	if env == Prod && o.AccessLogging != nil && !*o.AccessLogging {
+		add("observability.accessLogging", "must be true in prod: who read or deleted logs and traces must stay auditable")
+	}
 	v := s.Vault
 	switch {
 	case env == Dev && v.Replicas < 1:

@@ -136,6 +136,32 @@ func TestValidateCIDRsARNsAndPolicyDocuments(t *testing.T) {
 			`metadataOptions.httpTokens: "mandatory" is not a valid IMDS http tokens state (allowed: optional, required)`,
 		}},
 		{"aws:cloudwatch/logGroup:LogGroup", map[string]any{"retentionInDays": 45}, []string{"retentionInDays: 45 is not a CloudWatch Logs retention period"}},
+		// Server access logging of the observability buckets (aws:s3 BucketLoggingV2, SSE-S3 destination).
+		{"aws:s3/bucketLoggingV2:BucketLoggingV2", map[string]any{
+			"bucket": "logs", "targetBucket": "access-logs", "targetPrefix": "logs/",
+			"targetObjectKeyFormat": map[string]any{"partitionedPrefix": map[string]any{"partitionDateSource": "EventTime"}},
+		}, nil},
+		{"aws:s3/bucketLoggingV2:BucketLoggingV2", map[string]any{
+			"bucket": "logs", "targetObjectKeyFormat": map[string]any{"partitionedPrefix": map[string]any{"partitionDateSource": "ArrivalTime"}},
+		}, []string{
+			`targetBucket: is required`,
+			`targetObjectKeyFormat.partitionedPrefix.partitionDateSource: "ArrivalTime" is not a valid S3 access log partition date source (allowed: DeliveryTime, EventTime)`,
+			`targetPrefix: is required`,
+		}},
+		{"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", map[string]any{
+			"bucket": "access-logs", "rules": []any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}}},
+		}, nil},
+		{"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", map[string]any{
+			"bucket": "access-logs", "rules": []any{
+				map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256", "kmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:key/x"}},
+				map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "SSE-S3"}},
+			},
+		}, []string{
+			`rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId: a KMS key is allowed only with sseAlgorithm aws:kms or aws:kms:dsse`,
+			`rules[1].applyServerSideEncryptionByDefault.sseAlgorithm: "SSE-S3" is not a valid S3 default encryption algorithm (allowed: AES256, aws:kms, aws:kms:dsse)`,
+		}},
+		{"aws:s3/bucketOwnershipControls:BucketOwnershipControls", map[string]any{"bucket": "b", "rule": map[string]any{"objectOwnership": "BucketOwner"}},
+			[]string{`rule.objectOwnership: "BucketOwner" is not a valid S3 object ownership`}},
 		// Tags are free-form: an ARN-looking key inside them is not checked.
 		{"aws:ec2/vpc:Vpc", map[string]any{"cidrBlock": "10.0.0.0/16", "tags": map[string]any{"ownerArn": "team-a"}}, nil},
 	}

@@ -84,7 +84,20 @@ var required = map[string][]string{
 	"aws:kms/alias:Alias":                                       {"targetKeyId"},
 	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":    {"bucket"},
 	"aws:ec2/flowLog:FlowLog":                                   {"trafficType"},
+	// PutBucketLogging: LoggingEnabled requires TargetBucket and TargetPrefix (Amazon S3 API Reference,
+	// LoggingEnabled); pulumi-aws v6 calls the resource BucketLoggingV2, v7 BucketLogging.
+	"aws:s3/bucketLoggingV2:BucketLoggingV2": {"bucket", "targetBucket", "targetPrefix"},
+	"aws:s3/bucketLogging:BucketLogging":     {"bucket", "targetBucket", "targetPrefix"},
 }
+
+// S3 enumerations from the Amazon S3 API Reference (the S3 SDK is not a dependency of this module):
+// ServerSideEncryptionByDefault.SSEAlgorithm, PartitionedPrefix.PartitionDateSource and
+// OwnershipControlsRule.ObjectOwnership.
+var (
+	s3SSEAlgorithms   = []string{"AES256", "aws:kms", "aws:kms:dsse"}
+	s3PartitionDates  = []string{"DeliveryTime", "EventTime"}
+	s3ObjectOwnership = []string{"BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"}
+)
 
 // policyDocuments lists the inputs that must hold an IAM policy document.
 var policyDocuments = map[string][]string{
@@ -157,6 +170,22 @@ func Validate(typ string, in resource.PropertyMap) []Failure {
 		}
 	case "aws:kms/key:Key":
 		v.numberRange("deletionWindowInDays", 7, 30)
+	case "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+		"aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+		// ServerSideEncryptionByDefault: KMSMasterKeyID "is allowed if and only if SSEAlgorithm is set to aws:kms
+		// or aws:kms:dsse" (Amazon S3 API Reference), so an SSE-S3 rule naming a key is refused.
+		v.eachObject("rules", func(path string, r resource.PropertyMap) {
+			v.enumIn(r, path, "applyServerSideEncryptionByDefault.sseAlgorithm", s3SSEAlgorithms, "S3 default encryption algorithm")
+			alg, _ := getString(r, "applyServerSideEncryptionByDefault.sseAlgorithm")
+			if key, ok := getString(r, "applyServerSideEncryptionByDefault.kmsMasterKeyId"); ok && key != "" && alg == "AES256" {
+				v.fail(join(path, "applyServerSideEncryptionByDefault.kmsMasterKeyId"), "a KMS key is allowed only with sseAlgorithm aws:kms or aws:kms:dsse, not AES256")
+			}
+		})
+	case "aws:s3/bucketLoggingV2:BucketLoggingV2", "aws:s3/bucketLogging:BucketLogging":
+		// AWS accepts a bucket logging into itself (not recommended); the policy s3-access-logging refuses that.
+		v.enum("targetObjectKeyFormat.partitionedPrefix.partitionDateSource", s3PartitionDates, "S3 access log partition date source")
+	case "aws:s3/bucketOwnershipControls:BucketOwnershipControls":
+		v.enum("rule.objectOwnership", s3ObjectOwnership, "S3 object ownership")
 	}
 	sort.SliceStable(v.failures, func(i, j int) bool { return v.failures[i].Property < v.failures[j].Property })
 	return v.failures
