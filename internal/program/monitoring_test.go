@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/platform-team/platform/components/mesh"
+	"github.com/platform-team/platform/internal/charts"
+	"github.com/platform-team/platform/internal/charts/chartmirror"
 	"github.com/platform-team/platform/internal/charts/chartstest"
 	"github.com/platform-team/platform/internal/mockgraph"
 )
@@ -313,6 +315,30 @@ func grafanaDatasourceUIDs(t *testing.T, kps map[string]any) map[string]bool {
 	return out
 }
 
+// dcgmCounters are the DCGM fields the exporter exports as the program installs it: the uncommented lines of the
+// chart's metrics ConfigMap (dcgm-exporter templates/metrics-configmap.yaml, mounted over default-counters.csv by
+// extraConfigMapVolumes), which applies while the values set no customMetrics. A dashboard or rule over a field
+// outside it shows no data.
+func dcgmCounters(t *testing.T, g mockgraph.Graph, env string) map[string]bool {
+	t.Helper()
+	v := chartstest.Values(t, g.ByName(t, "platform-"+env+"-gpu-runtime-dcgm-exporter").Inputs)
+	require.Nil(t, v["customMetrics"], "the counters come from the chart's default ConfigMap")
+	c, err := charts.Lookup(charts.DCGMExporter)
+	require.NoError(t, err)
+	dir, err := chartmirror.Dir()
+	require.NoError(t, err)
+	files, err := chartmirror.Files(dir, c.Chart, c.Version)
+	require.NoError(t, err)
+	cm, ok := files[c.Chart+"/templates/metrics-configmap.yaml"]
+	require.True(t, ok, "dcgm-exporter %s has templates/metrics-configmap.yaml", c.Version)
+	out := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\s*(DCGM_[A-Z0-9_]+)\s*,`).FindAllStringSubmatch(string(cm), -1) {
+		out[m[1]] = true
+	}
+	require.NotEmpty(t, out)
+	return out
+}
+
 // Every shipped dashboard's queries read metrics that a configured scrape target exposes or a shipped rule records,
 // against a datasource the program provisions: a panel over a metric nothing scrapes, or a datasource uid Grafana
 // does not have, shows "No data" and looks like a quiet system.
@@ -330,6 +356,7 @@ func TestDashboardsQueryScrapedMetricsThroughProvisionedDatasources(t *testing.T
 			kps := chartstest.Values(t, g.ByName(t, "platform-"+env+"-observability-kps").Inputs)
 			uids := grafanaDatasourceUIDs(t, kps)
 			label := chartstest.Lookup(kps, "grafana", "sidecar", "dashboards", "label").(string)
+			dcgm := dcgmCounters(t, g, env)
 
 			var problems []string
 			dashboards := 0
@@ -353,6 +380,9 @@ func TestDashboardsQueryScrapedMetricsThroughProvisionedDatasources(t *testing.T
 						for _, m := range names {
 							if recorded[m] {
 								continue
+							}
+							if strings.HasPrefix(m, "DCGM_") && !dcgm[m] {
+								problems = append(problems, fmt.Sprintf("%s reads %s, which the DCGM exporter's default counters do not export", q.where, m))
 							}
 							src := ""
 							for _, s := range metricSources {
