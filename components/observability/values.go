@@ -67,6 +67,44 @@ func pvc(sizeGiB int) map[string]any {
 	}}}
 }
 
+// claimRetention is a StatefulSet's persistentVolumeClaimRetentionPolicy: outside prod the claims (and the EBS
+// volumes behind them, the EBS CSI StorageClass reclaims with Delete) go with the StatefulSet, so a teardown
+// leaves no volume behind; with keep they stay. Scaling down never deletes a claim.
+func claimRetention(keep bool) map[string]any {
+	when := "Delete"
+	if keep {
+		when = "Retain"
+	}
+	return map[string]any{"whenDeleted": when, "whenScaled": "Retain"}
+}
+
+// grafanaPersistence puts Grafana's database on a PVC when asked. The grafana subchart renders that claim as a
+// release object of its own (charts/grafana/templates/pvc.yaml, persistence.type pvc, used by a Deployment), not
+// from a volumeClaimTemplate, so uninstalling the release (a destroy, or turning the release off) deletes it
+// unless the claim carries helm.sh/resource-policy: keep (persistence.annotations), which the uninstall skips
+// (helm.sh/helm/v3 pkg/action/resource_policy.go). With keep the dashboards outlive the release, and a later
+// install of the same release in the same namespace adopts the kept claim, which still carries Helm's ownership
+// label and annotations (pkg/action/validate.go, checkOwnership).
+func grafanaPersistence(a *Args) map[string]any {
+	p := map[string]any{"enabled": a.GrafanaPersistence, "size": "10Gi"}
+	if a.GrafanaPersistence && a.KeepVolumes {
+		p["annotations"] = map[string]any{HelmKeepAnnotation: "keep"}
+	}
+	return p
+}
+
+func lokiPersistence(retention map[string]any) map[string]any {
+	return map[string]any{
+		"enabled": true, "size": "20Gi",
+		"enableStatefulSetAutoDeletePVC": true,
+		"whenDeleted":                    retention["whenDeleted"],
+		"whenScaled":                     retention["whenScaled"],
+	}
+}
+
+// HelmKeepAnnotation makes `helm uninstall` leave an object in place.
+const HelmKeepAnnotation = "helm.sh/resource-policy"
+
 // GrafanaDatasources are Loki and Tempo, linked both ways and to Prometheus: a trace opens its logs
 // (tracesToLogsV2) and its RED metrics (tracesToMetrics, service map); a log line's trace id opens the
 // trace (derivedFields); Prometheus exemplars open traces (see KubePrometheusStackValues).
@@ -115,7 +153,7 @@ func KubePrometheusStackValues(a *Args) map[string]any {
 			"userKey":        "admin-user",
 			"passwordKey":    "admin-password",
 		},
-		"persistence": map[string]any{"enabled": a.GrafanaPersistence, "size": "10Gi"},
+		"persistence": grafanaPersistence(a),
 		"resources":   resources("100m", "256Mi", "1", "512Mi"),
 		"sidecar": map[string]any{
 			"datasources": map[string]any{
@@ -129,9 +167,11 @@ func KubePrometheusStackValues(a *Args) map[string]any {
 		"additionalDataSources": GrafanaDatasources(a.Namespace),
 	}
 	amSpec := map[string]any{
-		"replicas":  a.AlertmanagerReplicas,
-		"storage":   pvc(5),
-		"resources": resources("50m", "128Mi", "500m", "256Mi"),
+		"replicas": a.AlertmanagerReplicas,
+		"storage":  pvc(5),
+		// As for Prometheus (CRD Alertmanager spec; templates/alertmanager/alertmanager.yaml).
+		"persistentVolumeClaimRetentionPolicy": claimRetention(a.KeepVolumes),
+		"resources":                            resources("50m", "128Mi", "500m", "256Mi"),
 	}
 	alertmanager := map[string]any{"alertmanagerSpec": amSpec}
 	if a.AlertmanagerConfig != nil {
@@ -154,7 +194,10 @@ func KubePrometheusStackValues(a *Args) map[string]any {
 			"replicas":    a.PrometheusReplicas,
 			"retention":   a.PrometheusRetention,
 			"storageSpec": pvc(a.PrometheusStorageGiB),
-			"resources":   resources("500m", "2Gi", "2", "4Gi"),
+			// The operator copies this onto the StatefulSet it generates (CRD Prometheus spec, charts/crds in the
+			// archive); the chart writes it only when set (templates/prometheus/prometheus.yaml).
+			"persistentVolumeClaimRetentionPolicy": claimRetention(a.KeepVolumes),
+			"resources":                            resources("500m", "2Gi", "2", "4Gi"),
 			// The OpenTelemetry collector pushes OTLP metrics through remote write.
 			"enableRemoteWriteReceiver": true,
 			"enableFeatures":            []any{"exemplar-storage"},
@@ -231,9 +274,12 @@ func LokiValues(a *Args, chunksBucket, rulerBucket, roleArn pulumi.StringInput) 
 			"annotations": map[string]any{irsa.AnnotationKey: roleArn},
 		},
 		"singleBinary": map[string]any{
-			"replicas":    1,
-			"resources":   resources("250m", "512Mi", "2", "2Gi"),
-			"persistence": map[string]any{"enabled": true, "size": "20Gi"},
+			"replicas":  1,
+			"resources": resources("250m", "512Mi", "2", "2Gi"),
+			// templates/_workload.tpl writes spec.persistentVolumeClaimRetentionPolicy from whenDeleted and
+			// whenScaled only when enableStatefulSetAutoDeletePVC is on (the chart's default is off: Kubernetes
+			// then retains the claim on delete).
+			"persistence": lokiPersistence(claimRetention(a.KeepVolumes)),
 		},
 		"read":    map[string]any{"replicas": 0},
 		"write":   map[string]any{"replicas": 0},
@@ -288,7 +334,13 @@ func TempoValues(a *Args, bucket, roleArn pulumi.StringInput) map[string]any {
 			"name":        TempoServiceAccount,
 			"annotations": map[string]any{irsa.AnnotationKey: roleArn},
 		},
-		"persistence":    map[string]any{"enabled": true, "size": "10Gi"},
+		// The chart has one switch (templates/statefulset.yaml): enableStatefulSetAutoDeletePVC renders
+		// whenDeleted and whenScaled both Delete; off, Kubernetes retains the claim. So outside prod scaling
+		// Tempo to zero also drops its WAL volume (flushed blocks are in S3); prod leaves it off.
+		"persistence": map[string]any{
+			"enabled": true, "size": "10Gi",
+			"enableStatefulSetAutoDeletePVC": !a.KeepVolumes,
+		},
 		"serviceMonitor": map[string]any{"enabled": true, "additionalLabels": monitorLabels()},
 	}
 }

@@ -148,6 +148,7 @@ func TestStackLifecycle(t *testing.T) {
 			stored, err := sb.ClusterObjects(ctx)
 			require.NoError(t, err)
 			rendered := assertKubernetesIsReal(t, stack, d, stored)
+			assertVolumeRetention(t, stack, d)
 			assert.Equal(t, pre.Changes["create"]+rendered, up.Changes["create"],
 				"up creates what the first preview planned plus the charts' rendered objects")
 			if stack == "prod" {
