@@ -40,7 +40,7 @@ func TestChartCRDsAreRetainedOnDeleteAndProtectedInProd(t *testing.T) {
 		for _, r := range g.OfType("kubernetes:helm.sh/v4:Chart") {
 			charts[r.Inputs["chart"].StringValue()] = true
 		}
-		for _, c := range []string{"base", "external-secrets", "keda"} {
+		for _, c := range []string{"base", "external-secrets", "keda", "trivy-operator"} {
 			require.True(t, charts[c], "%s: chart %s installs CRDs", env, c)
 		}
 		// kube-prometheus-stack is a helm.sh/v3 Release whose CRDs come from its crds/ directory: Helm
@@ -65,6 +65,9 @@ func TestChartCRDsAreRetainedOnDeleteAndProtectedInProd(t *testing.T) {
 			"dev-mesh-base:virtualservices.networking.istio.io",
 			"platform-dev-external-secrets:externalsecrets.external-secrets.io",
 			"platform-dev-autoscaling-keda:scaledobjects.keda.sh",
+			// Trivy Operator's crds/ directory (vulnerabilityreports and the other report kinds): deleting it
+			// would delete every report in the cluster.
+			"platform-dev-scanning-trivy-operator:vulnerabilityreports.aquasecurity.github.io",
 		} {
 			o := apply("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", crd)
 			assert.True(t, o.RetainOnDelete, "%s: %s must be retained on delete", env, crd)
