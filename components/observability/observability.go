@@ -5,7 +5,9 @@
 // trace-to-log, log-to-trace and metric-to-trace (exemplar) navigation; its admin password is a Pulumi
 // secret, generated unless one is given. Multi-window multi-burn-rate SLO alerts are generated from SLOs, with an
 // alert when an SLO's metrics are absent. Loki and Tempo are scraped through their charts' ServiceMonitors; Tempo's
-// metrics generator remote-writes the service-graph and span metrics Grafana's service map reads. The chart's
+// metrics generator remote-writes the service-graph and span metrics Grafana's service map reads. With
+// AccessLogging (prod) the buckets' server access logs go to a dedicated SSE-S3 bucket (accesslogs.go); with
+// KeepVolumes (prod) the workloads' volumes outlive their StatefulSets, otherwise they go with them. The chart's
 // scheduler, controller-manager, etcd and kube-proxy targets are off: EKS does not expose them.
 //
 // It does not install the DCGM exporter (gpuruntime does, with a ServiceMonitor this Prometheus selects),
