@@ -123,10 +123,31 @@ type Vault struct {
 	// Default: false.
 	Configure bool `json:"configure,omitempty"`
 	// Address Pulumi uses to reach Vault in the second stage, e.g. https://127.0.0.1:8200 through
-	// `kubectl port-forward`. Required when configure is true.
+	// `kubectl port-forward` from a laptop. Default: the internal load balancer's address (internalLoadBalancer)
+	// when there is one; required when configure is true and there is none.
 	Address string `json:"address,omitempty"`
+	// InternalLoadBalancer gives the active Vault node an internal NLB reachable only from inside the VPC, so the
+	// in-VPC CI runner (cluster.endpoint.ciRunner) runs the second stage without a port-forward; its address is
+	// the stack output vaultCiAddress. Default: true when cluster.endpoint.ciRunner is set, else false.
+	InternalLoadBalancer *bool `json:"internalLoadBalancer,omitempty"`
+	// CIAuth is the JWT auth method CI logs in with (the run's GitHub Actions OIDC token; docs/services.md,
+	// "Vault from CI"). Default: when cluster.endpoint.ciRunner is set, audience "vault-<environment>" and the
+	// claims {repository: ciRunner.repository, environment: <environment>}; else none.
+	CIAuth *VaultCIAuth `json:"ciAuth,omitempty"`
 	// Teams get a KV path, a policy and a Kubernetes auth role each, keyed by team name. Default: none.
 	Teams map[string]VaultTeam `json:"teams,omitempty"`
+}
+
+// VaultCIAuth is vault.ciAuth.
+type VaultCIAuth struct {
+	// BoundAudience is the audience CI requests for its OIDC token. Required.
+	BoundAudience string `json:"boundAudience"`
+	// BoundClaims a deployer token must carry exactly; must include repository and environment (the GitHub
+	// deployment environment, which only the deploy job runs in). The read-only role used by previews and drift
+	// checks binds repository only. Required.
+	BoundClaims map[string]string `json:"boundClaims"`
+	// TokenTTLSeconds of the Vault token a login returns: one run. Default: 3600; within [60, 7200].
+	TokenTTLSeconds int `json:"tokenTtlSeconds,omitempty"`
 }
 
 // VaultTeam is one entry of vault.teams.
@@ -259,6 +280,9 @@ func (s *Services) applyDefaults(env Environment) {
 	setInt(&o.LogRetentionDays, byEnv(7, 30, 90))
 	setInt(&o.TraceRetentionDays, byEnv(3, 7, 30))
 	o.Alerting.applyDefaults()
+	if o.AccessLogging == nil {
+		o.AccessLogging = boolp(prod)
+	}
 
 	v := &s.Vault
 	setInt(&v.Replicas, pick(dev, 1, 3))
@@ -268,6 +292,9 @@ func (s *Services) applyDefaults(env Environment) {
 		v.Injector = boolp(true)
 	}
 	setInt(&v.KMSDeletionWindowDays, pick(dev, 7, 30))
+	if v.CIAuth != nil {
+		setInt(&v.CIAuth.TokenTTLSeconds, 3600)
+	}
 	for name, t := range v.Teams {
 		setInt(&t.TokenTTLSeconds, 3600)
 		setInt(&t.TokenMaxTTLSeconds, 14400)
@@ -280,9 +307,6 @@ func (s *Services) applyDefaults(env Environment) {
 
 	a := &s.Autoscaling
 	setInt(&a.ClusterAutoscalerReplicas, pick(prod, 2, 1))
-	if o.AccessLogging == nil {
-		o.AccessLogging = boolp(prod)
-	}
 	if a.Expander == "" {
 		a.Expander = "least-waste"
 	}
@@ -370,6 +394,9 @@ func (s *Services) validate(env Environment, add func(path, msg string)) {
 	}
 	positive(add, "observability.logRetentionDays", o.LogRetentionDays)
 	positive(add, "observability.traceRetentionDays", o.TraceRetentionDays)
+	if env == Prod && o.AccessLogging != nil && !*o.AccessLogging {
+		add("observability.accessLogging", "must be true in prod: who read or deleted logs and traces must stay auditable")
+	}
 	seen := map[string]bool{}
 	for i, slo := range o.SLOs {
 		path := fmt.Sprintf("observability.slos[%d]", i)
@@ -394,9 +421,6 @@ func (s *Services) validate(env Environment, add func(path, msg string)) {
 		seen[key] = true
 	}
 
-	if env == Prod && o.AccessLogging != nil && !*o.AccessLogging {
-		add("observability.accessLogging", "must be true in prod: who read or deleted logs and traces must stay auditable")
-	}
 	v := s.Vault
 	switch {
 	case env == Dev && v.Replicas < 1:
@@ -413,9 +437,24 @@ func (s *Services) validate(env Environment, add func(path, msg string)) {
 	} else if env == Prod && v.KMSDeletionWindowDays < 30 {
 		add("vault.kmsDeletionWindowDays", fmt.Sprintf("must be 30 in prod: losing the unseal key loses Vault (got %d)", v.KMSDeletionWindowDays))
 	}
-	if v.Configure {
-		if !strings.HasPrefix(v.Address, "https://") {
-			add("vault.address", fmt.Sprintf("required when configure is true: Vault's https:// address reachable from where pulumi runs (got %q)", v.Address))
+	lb := v.InternalLoadBalancer != nil && *v.InternalLoadBalancer
+	switch {
+	case v.Address != "" && !strings.HasPrefix(v.Address, "https://"):
+		add("vault.address", fmt.Sprintf("must be Vault's https:// address reachable from where pulumi runs (got %q)", v.Address))
+	case v.Configure && v.Address == "" && !lb:
+		add("vault.address", "required when configure is true and vault.internalLoadBalancer is off: Vault's https:// address reachable from where pulumi runs (e.g. https://127.0.0.1:8200 through kubectl port-forward)")
+	}
+	if c := v.CIAuth; c != nil {
+		if strings.TrimSpace(c.BoundAudience) == "" {
+			add("vault.ciAuth.boundAudience", "required: the audience CI requests for its OIDC token (e.g. vault-prod)")
+		}
+		for _, k := range []string{"repository", "environment"} {
+			if strings.TrimSpace(c.BoundClaims[k]) == "" {
+				add("vault.ciAuth.boundClaims."+k, "required: a deployer login must come from this repository's deploy job in this environment")
+			}
+		}
+		if c.TokenTTLSeconds < 60 || c.TokenTTLSeconds > 7200 {
+			add("vault.ciAuth.tokenTtlSeconds", fmt.Sprintf("must be within [60, 7200]: one run's token (got %d)", c.TokenTTLSeconds))
 		}
 	}
 	teams := make([]string, 0, len(v.Teams))

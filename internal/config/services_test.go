@@ -128,3 +128,31 @@ func TestMeshRevisionsDefaultToOneOfTheCataloguesIstiodWithTheTagOnIt(t *testing
 	require.Empty(t, problems)
 	require.Equal(t, []MeshRevision{{Name: "1-30-3", Version: "1.30.3"}, {Name: "canary", Version: "1.30.3"}}, s.Mesh.Revisions)
 }
+
+// A stack with an in-VPC CI runner runs Vault's second stage from it: an internal load balancer gives the
+// runner an address, and the JWT role binds this repository's deploy job in this environment.
+func TestAStackWithACIRunnerConfiguresVaultFromCI(t *testing.T) {
+	s, problems := servicesFrom(t, Prod, map[string]string{"vault": `{"replicas":3,"configure":true}`})
+	require.Empty(t, problems, "configure needs no address when the internal load balancer gives one")
+	require.True(t, *s.Vault.InternalLoadBalancer)
+	require.NotNil(t, s.Vault.CIAuth)
+	require.Equal(t, "vault-prod", s.Vault.CIAuth.BoundAudience)
+	require.Equal(t, map[string]string{"repository": "platform-team/platform", "environment": "prod"}, s.Vault.CIAuth.BoundClaims)
+	require.Equal(t, 3600, s.Vault.CIAuth.TokenTTLSeconds)
+
+	d, problems := servicesFrom(t, Dev, nil)
+	require.Empty(t, problems)
+	require.False(t, *d.Vault.InternalLoadBalancer, "dev has no in-VPC runner: no load balancer")
+	require.Nil(t, d.Vault.CIAuth)
+}
+
+func TestVaultCIAuthProblemsAreReportedWithPaths(t *testing.T) {
+	_, problems := servicesFrom(t, Dev, map[string]string{"vault": `{"address":"http://vault:8200",` +
+		`"ciAuth":{"boundAudience":" ","boundClaims":{"repository":"acme/platform"},"tokenTtlSeconds":86400}}`})
+	require.Equal(t, []string{
+		`vault.address: must be Vault's https:// address reachable from where pulumi runs (got "http://vault:8200")`,
+		"vault.ciAuth.boundAudience: required: the audience CI requests for its OIDC token (e.g. vault-prod)",
+		"vault.ciAuth.boundClaims.environment: required: a deployer login must come from this repository's deploy job in this environment",
+		"vault.ciAuth.tokenTtlSeconds: must be within [60, 7200]: one run's token (got 86400)",
+	}, problems)
+}

@@ -72,6 +72,15 @@ func (r *Recorder) outputs(res Resource, id string) resource.PropertyMap {
 			url = strings.TrimPrefix(u.StringValue(), "https://")
 		}
 		out["arn"] = str(fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", Account, url))
+	case "kubernetes:core/v1:Service":
+		// A LoadBalancer Service gets its load balancer's DNS name in status.loadBalancer.ingress[].hostname once
+		// the cloud controller has created it (AWS NLB names: <name>-<hash>.elb.<region>.amazonaws.com).
+		if spec := out["spec"]; spec.IsObject() && spec.ObjectValue()["type"].IsString() && spec.ObjectValue()["type"].StringValue() == "LoadBalancer" {
+			host := fmt.Sprintf("%s-0123456789abcdef.elb.%s.amazonaws.com", strings.ReplaceAll(res.Name, ":", "-"), region)
+			set("status", resource.NewObjectProperty(resource.PropertyMap{"loadBalancer": resource.NewObjectProperty(resource.PropertyMap{
+				"ingress": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{"hostname": str(host)})}),
+			})}))
+		}
 	case "aws:ec2/launchTemplate:LaunchTemplate":
 		set("latestVersion", resource.NewNumberProperty(1))
 		set("defaultVersion", resource.NewNumberProperty(1))
