@@ -64,6 +64,8 @@ var PlatformFlows = []Flow{
 		Why: "traces, metrics and logs from Envoy and applications to the OpenTelemetry collector (OTLP gRPC and HTTP)"},
 	{Name: "prometheus-operator-webhook", From: APIServer, To: PodsIn(Observability, "app", "kube-prometheus-stack-operator"), Ports: TCP(10250),
 		Why: "PrometheusRule and Alertmanager config validation (prometheusOperator.tls.internalPort 10250)"},
+	{Name: "alertmanager-receivers", From: PodsIn(Observability, "app.kubernetes.io/name", "alertmanager"), To: Internet, Ports: TCP(443),
+		Why: "Alertmanager notifies PagerDuty or Slack (observability.alerting; templates/alertmanager/networkpolicy.yaml selects it by this label)"},
 	{Name: "loki-s3", From: PodsIn(Observability, "app.kubernetes.io/instance", "loki"), To: Internet, Ports: TCP(443),
 		Why: "Loki's chunks and index in S3, through STS (IRSA) and KMS"},
 	{Name: "tempo-s3", From: PodsIn(Observability, "app.kubernetes.io/instance", "tempo"), To: Internet, Ports: TCP(443),

@@ -189,6 +189,7 @@ func TestTheDefaultDenyHolds(t *testing.T) {
 	prometheus := k8seval.Pod("observability", map[string]string{"app.kubernetes.io/name": "prometheus"})
 	grafana := k8seval.Pod("observability", map[string]string{"app.kubernetes.io/name": "grafana"})
 	esoWebhook := k8seval.Pod("external-secrets", map[string]string{"app.kubernetes.io/name": "external-secrets-webhook"})
+	alertmanager := k8seval.Pod("observability", map[string]string{"app.kubernetes.io/name": "alertmanager"})
 	apiServer := k8seval.Address(netip.MustParsePrefix(n.ControlPlaneCIDRs[0]).Addr().Next().String())
 	internet := k8seval.Address("52.94.133.131")
 	for _, tc := range []struct {
@@ -211,6 +212,8 @@ func TestTheDefaultDenyHolds(t *testing.T) {
 		{"Prometheus scrapes istiod", prometheus, istiod, 15014, true},
 		{"Grafana does not scrape istiod", grafana, istiod, 15014, false},
 		{"ESO's webhook does not reach Vault (only its controller does)", esoWebhook, vaultServer, 8200, false},
+		{"Alertmanager reaches its receivers", alertmanager, internet, 443, true},
+		{"Prometheus does not reach the internet", prometheus, internet, 443, false},
 	} {
 		v, err := cl.Allowed(k8seval.Connection{From: tc.from, To: tc.to, Port: tc.port})
 		require.NoError(t, err)
