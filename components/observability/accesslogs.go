@@ -61,14 +61,7 @@ func AccessLogBucketPolicy(bucketArn, account string, sources []AccessLogSource)
 			},
 		})
 	}
-	statements = append(statements, map[string]any{
-		"Sid":       "DenyInsecureTransport",
-		"Effect":    "Deny",
-		"Principal": "*",
-		"Action":    "s3:*",
-		"Resource":  []string{bucketArn, bucketArn + "/*"},
-		"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
-	})
+	statements = append(statements, denyInsecureTransport(bucketArn))
 	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
 	if err != nil {
 		return "", fmt.Errorf("access-log bucket policy: %w", err)

@@ -35,18 +35,20 @@ func StoragePolicy(bucketArns []string, keyArn string) (string, error) {
 }
 
 // TLSOnlyPolicy denies any request to the bucket that does not use TLS.
+// denyInsecureTransport is the bucket policy statement refusing every request not made over TLS.
+func denyInsecureTransport(bucketArn string) map[string]any {
+	return map[string]any{
+		"Sid":       "DenyInsecureTransport",
+		"Effect":    "Deny",
+		"Principal": "*",
+		"Action":    "s3:*",
+		"Resource":  []string{bucketArn, bucketArn + "/*"},
+		"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+	}
+}
+
 func TLSOnlyPolicy(bucketArn string) (string, error) {
-	b, err := json.Marshal(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []any{map[string]any{
-			"Sid":       "DenyInsecureTransport",
-			"Effect":    "Deny",
-			"Principal": "*",
-			"Action":    "s3:*",
-			"Resource":  []string{bucketArn, bucketArn + "/*"},
-			"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
-		}},
-	})
+	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{denyInsecureTransport(bucketArn)}})
 	if err != nil {
 		return "", fmt.Errorf("tls-only policy: %w", err)
 	}

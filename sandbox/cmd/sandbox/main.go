@@ -157,9 +157,14 @@ func writePlan(steps []apitype.StepEventMetadata, out string, stdout, progress i
 	for _, s := range steps {
 		doc.Steps = append(doc.Steps, planStep{Op: string(s.Op), URN: s.URN, Provider: s.Provider, OldState: s.Old, NewState: s.New})
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
+	return writeJSON(doc, "  ", out, stdout, progress, fmt.Sprintf("plan of %s (%d steps)", stack, len(doc.Steps)))
+}
+
+// writeJSON writes v as indented JSON to out, or to stdout when out is empty, and says what it wrote where.
+func writeJSON(v any, indent, out string, stdout, progress io.Writer, what string) error {
+	b, err := json.MarshalIndent(v, "", indent)
 	if err != nil {
-		return fmt.Errorf("encoding plan: %w", err)
+		return fmt.Errorf("encoding %s: %w", what, err)
 	}
 	b = append(b, '\n')
 	if out == "" {
@@ -169,7 +174,7 @@ func writePlan(steps []apitype.StepEventMetadata, out string, stdout, progress i
 	if err := os.WriteFile(out, b, 0o600); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
-	fmt.Fprintf(progress, "==> plan of %s (%d steps) written to %s\n", stack, len(doc.Steps), out)
+	fmt.Fprintf(progress, "==> %s written to %s\n", what, out)
 	return nil
 }
 
@@ -207,18 +212,5 @@ func export(ctx context.Context, sb *driver.Sandbox, out string, stdout, progres
 	if err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(dep, "", "    ")
-	if err != nil {
-		return fmt.Errorf("encoding export: %w", err)
-	}
-	b = append(b, '\n')
-	if out == "" {
-		_, err = stdout.Write(b)
-		return err
-	}
-	if err := os.WriteFile(out, b, 0o600); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	fmt.Fprintf(progress, "==> state of %s written to %s\n", sb.Options().Stack, out)
-	return nil
+	return writeJSON(dep, "    ", out, stdout, progress, "state of "+sb.Options().Stack)
 }
