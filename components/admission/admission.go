@@ -257,6 +257,14 @@ func Values(a *Args) map[string]any {
 	}
 	return map[string]any{
 		"crds": map[string]any{"install": true},
+		// The kyverno-api subchart (the policies.kyverno.io CRDs) renders its labels and annotations with
+		// toYaml, so its empty defaults become `labels: {}` and `annotations: {}` on every CRD
+		// (charts/kyverno-api/templates/_helpers.tpl). The API server drops empty maps, so Pulumi would diff
+		// those 11 CRDs on every preview; non-empty maps are stored as given.
+		"kyverno-api": map[string]any{
+			"labels":      map[string]any{"app.kubernetes.io/part-of": "kyverno"},
+			"annotations": map[string]any{"platform.io/installed-by": "platform (components/admission)"},
+		},
 		"config": map[string]any{
 			// config.webhooks becomes the namespaceSelector of every webhook Kyverno registers; with
 			// excludeKyvernoNamespace the chart appends the engine's own namespace to it

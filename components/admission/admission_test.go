@@ -181,3 +181,26 @@ func TestRuleIDsMatchConfig(t *testing.T) {
 		require.NotEmpty(t, ruleDescriptions[id], id)
 	}
 }
+
+// The kyverno-api subchart writes its labels and annotations through toYaml, so empty maps render as `{}` on its
+// 11 CRDs; the API server stores no empty map, and every preview would then plan an update of those CRDs (the e2e
+// test's second preview caught it). The values give both a non-empty map.
+func TestKyvernoAPICRDsRenderNoEmptyMetadataMaps(t *testing.T) {
+	dir, err := chartmirror.Dir()
+	require.NoError(t, err)
+	c, err := charts.Lookup(charts.Kyverno)
+	require.NoError(t, err)
+	files, err := chartmirror.Files(dir, c.Chart, c.Version)
+	require.NoError(t, err)
+	helpers := string(files["kyverno/charts/kyverno-api/templates/_helpers.tpl"])
+	require.Contains(t, helpers, `tpl (toYaml .Values.labels) .`)
+	require.Contains(t, helpers, `tpl (toYaml .Values.annotations) .`)
+
+	a := baseArgs()
+	api, ok := Values(&a)["kyverno-api"].(map[string]any)
+	require.True(t, ok, "values for the kyverno-api subchart")
+	for _, k := range []string{"labels", "annotations"} {
+		m, _ := api[k].(map[string]any)
+		require.NotEmpty(t, m, "kyverno-api.%s must not be empty", k)
+	}
+}

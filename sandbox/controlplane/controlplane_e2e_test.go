@@ -84,3 +84,47 @@ func TestAControlPlaneKeepsItsEndpointAndDataAcrossRestarts(t *testing.T) {
 	}
 	assert.Equal(t, http.StatusNotFound, code, "the namespace controller finishes a namespace's deletion")
 }
+
+// Objects lists every kind of a group, also one served only in a version the group does not prefer (Kyverno's
+// ClusterPolicy is kyverno.io/v1 while kyverno.io prefers v2), and an object once however many versions serve it.
+func TestObjectsListsKindsOfEveryServedVersion(t *testing.T) {
+	cp, err := controlplane.Start(context.Background(), t.TempDir(), bins(t))
+	require.NoError(t, err)
+	defer cp.Stop()
+	crd := func(kind, plural string, versions ...string) string {
+		vs := ""
+		for i, v := range versions {
+			if i > 0 {
+				vs += ","
+			}
+			vs += `{"name":"` + v + `","served":true,"storage":` + map[bool]string{true: "true", false: "false"}[i == len(versions)-1] +
+				`,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}`
+		}
+		return `{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"` + plural + `.example.platform.io"},` +
+			`"spec":{"group":"example.platform.io","scope":"Cluster","names":{"kind":"` + kind + `","plural":"` + plural + `"},"versions":[` + vs + `]}}`
+	}
+	for _, body := range []string{crd("Old", "olds", "v1"), crd("New", "news", "v1", "v2")} {
+		code, out := call(t, cp, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body)
+		require.Equal(t, http.StatusCreated, code, out)
+	}
+	var code int
+	var out string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		if code, out = call(t, cp, "POST", "/apis/example.platform.io/v1/olds", `{"apiVersion":"example.platform.io/v1","kind":"Old","metadata":{"name":"only-v1"}}`); code == http.StatusCreated {
+			break
+		}
+	}
+	require.Equal(t, http.StatusCreated, code, out)
+	code, out = call(t, cp, "POST", "/apis/example.platform.io/v2/news", `{"apiVersion":"example.platform.io/v2","kind":"New","metadata":{"name":"both"}}`)
+	require.Equal(t, http.StatusCreated, code, out)
+
+	objs, err := cp.Objects(context.Background())
+	require.NoError(t, err)
+	count := map[string]int{}
+	for _, o := range objs {
+		if o.Group == "example.platform.io" {
+			count[o.Kind+"/"+o.Name]++
+		}
+	}
+	assert.Equal(t, map[string]int{"Old/only-v1": 1, "New/both": 1}, count)
+}

@@ -47,9 +47,15 @@ func (cp *ControlPlane) Objects(ctx context.Context) ([]Object, error) {
 	if err := c.get(ctx, "/apis", &groups); err != nil {
 		return nil, err
 	}
+	// Every served version, not only the preferred one: a kind may exist in one version of its group only
+	// (Kyverno's ClusterPolicy is kyverno.io/v1 while the group prefers v2). Objects served in several versions
+	// are listed once.
 	for _, g := range groups.Groups {
-		gvs = append(gvs, "/apis/"+g.Pref.GroupVersion)
+		for _, v := range g.Versions {
+			gvs = append(gvs, "/apis/"+v.GroupVersion)
+		}
 	}
+	seen := map[Object]bool{}
 	var out []Object
 	for _, gv := range gvs {
 		var rl struct {
@@ -81,7 +87,11 @@ func (cp *ControlPlane) Objects(ctx context.Context) ([]Object, error) {
 				continue
 			}
 			for _, it := range list.Items {
-				out = append(out, Object{Group: group, Kind: r.Kind, Namespace: it.Metadata.Namespace, Name: it.Metadata.Name})
+				o := Object{Group: group, Kind: r.Kind, Namespace: it.Metadata.Namespace, Name: it.Metadata.Name}
+				if !seen[o] {
+					seen[o] = true
+					out = append(out, o)
+				}
 			}
 		}
 	}
