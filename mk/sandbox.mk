@@ -43,6 +43,6 @@ export: pulumi sandbox sandbox-driver policy-pack kubernetes-provider controlpla
 
 # End-to-end tests: real engine, stand-in providers, policy pack. Kept behind
 # the e2e build tag so `go test ./...` never links the Automation API driver.
-E2E_TIMEOUT ?= 40m
+E2E_TIMEOUT ?= 60m
 test-e2e: pulumi sandbox policy-pack kubernetes-provider controlplane
 	$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./tests/e2e/ ./sandbox/driver/ ./sandbox/controlplane/
