@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -118,11 +117,7 @@ func (a *Admission) validate(add func(path, msg string)) {
 			add(fmt.Sprintf("admission.gpuNamespaces[%d]", i), fmt.Sprintf("%q must be one namespace name (no wildcards)", ns))
 		}
 	}
-	ids := make([]string, 0, len(a.Exceptions))
-	for id := range a.Exceptions {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := sortedKeys(a.Exceptions)
 	for _, id := range ids {
 		e := a.Exceptions[id]
 		path := "admission.exceptions." + id

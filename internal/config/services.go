@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/netip"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/platform-team/platform/internal/charts"
@@ -457,11 +456,7 @@ func (s *Services) validate(env Environment, add func(path, msg string)) {
 			add("vault.ciAuth.tokenTtlSeconds", fmt.Sprintf("must be within [60, 7200]: one run's token (got %d)", c.TokenTTLSeconds))
 		}
 	}
-	teams := make([]string, 0, len(v.Teams))
-	for name := range v.Teams {
-		teams = append(teams, name)
-	}
-	sort.Strings(teams)
+	teams := sortedKeys(v.Teams)
 	for _, name := range teams {
 		t := v.Teams[name]
 		path := "vault.teams." + name
